@@ -1,0 +1,91 @@
+"""Dates and terms as written on licences, leases and forms, including OCR spacing.
+
+Accepted: 2016年3月18日, 2016-03-18, 2016.03.18, 2016/3/18, 二〇一六年三月十八日,
+二零一六年三月十八日, "2016 年 3 月 18 日", full-width digits. Anything outside
+1949..2100 or not a calendar day is not a date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from .numbers import cn_to_int, to_halfwidth
+
+MIN_YEAR, MAX_YEAR = 1949, 2100
+
+# Year digits written one by one; OCR gives ○ or O for 〇.
+_CN_YEAR = r"[〇零○OoＯ一二三四五六七八九]{4}"
+_CN_MD = r"[〇零一二三四五六七八九十]{1,3}"
+_DATE_RE = re.compile(
+    r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?!\d)(?:\s*[日号])?"
+    r"|(?<![\d.])(?P<y2>\d{4})\s*(?P<sep>[-./])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)"
+    rf"|(?P<y3>{_CN_YEAR})\s*年\s*(?P<m3>{_CN_MD})\s*月\s*(?P<d3>{_CN_MD})\s*[日号]"
+)
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    start: int
+    end: int
+    raw: str
+    value: date
+
+
+def _make(y: int | None, m: int | None, d: int | None) -> date | None:
+    if y is None or m is None or d is None or not MIN_YEAR <= y <= MAX_YEAR:
+        return None
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _cn_year(s: str) -> int | None:
+    return cn_to_int(re.sub(r"[OoＯ]", "〇", s))
+
+
+def _value(m: re.Match[str]) -> date | None:
+    if m["y"]:
+        return _make(int(m["y"]), int(m["m"]), int(m["d"]))
+    if m["y2"]:
+        return _make(int(m["y2"]), int(m["m2"]), int(m["d2"]))
+    return _make(_cn_year(m["y3"]), cn_to_int(m["m3"]), cn_to_int(m["d3"]))
+
+
+def find_dates(text: str) -> list[DateSpan]:
+    """All dates in running text, with offsets into `text`."""
+    t = to_halfwidth(text)  # same length, so offsets carry over
+    out = []
+    for m in _DATE_RE.finditer(t):
+        value = _value(m)
+        if value is not None:
+            out.append(DateSpan(m.start(), m.end(), text[m.start() : m.end()], value))
+    return out
+
+
+def parse_date(s: str) -> date | None:
+    """One date filling the whole of `s` (surrounding spaces allowed), else None."""
+    t = to_halfwidth(s).strip()
+    m = _DATE_RE.fullmatch(t)
+    return _value(m) if m else None
+
+
+_OPEN_ENDED = re.compile(r"长期|永久|不约定期限|无固定期限|无期限")
+_TO = re.compile(r"[至到止~～—]|-\s*$")
+
+
+def parse_term(s: str) -> tuple[date | None, date | None, bool]:
+    """(start, end, open_ended) of a term: 2016年06月24日至长期, 自2019-08-13起至2024-08-12止, 长期.
+
+    An open-ended term has no end date. Dates are returned as written, even when
+    the end precedes the start: judging that is a rule's job.
+    """
+    open_ended = bool(_OPEN_ENDED.search(s))
+    spans = find_dates(s)
+    if len(spans) == 1 and _TO.search(s[: spans[0].start]) and not open_ended:
+        return None, spans[0].value, False  # 至2024-08-12: only the end is written
+    start = spans[0].value if spans else None
+    end = spans[1].value if len(spans) > 1 and not open_ended else None
+    return start, end, open_ended
