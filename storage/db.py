@@ -1,0 +1,133 @@
+"""Tables (SQLAlchemy 2, typed) and the engine factory; works on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class PackageState(StrEnum):
+    """Where a package is in processing (not a verdict: verdicts belong to validators)."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out; SQLite would otherwise hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware (UTC) datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class PackageRecord(Base):
+    __tablename__ = "packages"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    content_id: Mapped[str] = mapped_column(String(64), index=True)
+    source: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    application_kind: Mapped[str | None] = mapped_column(String(32))
+    application_date: Mapped[date | None] = mapped_column(Date)
+    applicant_name: Mapped[str | None] = mapped_column(Text)
+    applicant_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    district: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default=PackageState.RECEIVED.value)
+    verdict: Mapped[str | None] = mapped_column(String(32))
+    ruleset: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DocumentRecord(Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("package_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    package_id: Mapped[str] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    file_type: Mapped[str] = mapped_column(String(16))
+    problem_code: Mapped[str | None] = mapped_column(String(64))
+    problem_zh: Mapped[str | None] = mapped_column(Text)
+    problem_en: Mapped[str | None] = mapped_column(Text)
+    detected_kinds: Mapped[list[str]] = mapped_column(Json, default=list)
+
+
+class ExtractionRecord(Base):
+    __tablename__ = "extractions"
+    __table_args__ = (UniqueConstraint("sha256", "extractor_version", "settings_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    extractor_version: Mapped[str] = mapped_column(String(64))
+    settings_hash: Mapped[str] = mapped_column(String(64))
+    result: Mapped[Any | None] = mapped_column(Json)  # small results inline...
+    blob_key: Mapped[str | None] = mapped_column(Text)  # ...large ones in the object store
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportRecord(Base):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("package_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    package_id: Mapped[str] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    ruleset: Mapped[str] = mapped_column(String(64))
+    verdict: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    object_key: Mapped[str | None] = mapped_column(Text)
+    json_text: Mapped[str] = mapped_column(Text)  # exactly what was reported, byte for byte
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked, per connection.
+        @event.listens_for(engine, "connect")
+        def _fk_on(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+    return engine
