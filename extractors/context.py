@@ -1,0 +1,43 @@
+"""OCR/extraction settings (read once at the edge) and the frozen, picklable context passed down."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OcrSettings(BaseSettings):
+    """Env prefix `PRESCREEN_OCR_`, e.g. `PRESCREEN_OCR_JOBS=4`."""
+
+    model_config = SettingsConfigDict(env_prefix="PRESCREEN_OCR_", frozen=True, extra="ignore")
+
+    lang: str = "chi_sim"
+    render_dpi: int = Field(300, ge=72, le=600)
+    jobs: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)
+    page_timeout_s: float = Field(120, gt=0)
+    # A text-layer page with fewer real characters than this is OCRed instead.
+    min_text_chars: int = Field(20, ge=0)
+    low_conf: float = Field(0.6, ge=0, le=1)
+    max_pdf_pages: int = Field(200, gt=0)
+    max_image_pixels: int = Field(60_000_000, gt=0)
+
+
+@dataclass(frozen=True)
+class ExtractionContext:
+    """What an extractor (and each page worker process) needs; no references back to the caller."""
+
+    lang: str = "chi_sim"
+    render_dpi: int = 300
+    jobs: int = 1
+    page_timeout_s: float = 120
+    min_text_chars: int = 20
+    low_conf: float = 0.6
+    max_pdf_pages: int = 200
+    max_image_pixels: int = 60_000_000
+
+    @classmethod
+    def from_settings(cls, settings: OcrSettings | None = None) -> ExtractionContext:
+        s = settings or OcrSettings()
+        return cls(**s.model_dump())

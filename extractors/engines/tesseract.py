@@ -1,0 +1,103 @@
+"""The one place that runs tesseract (via pytesseract): timeouts, version, error translation.
+
+Tesseract's OpenMP threading halves throughput on small machines when pages already run
+in parallel processes, so every call runs with OMP_THREAD_LIMIT=1.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pytesseract
+from PIL import Image
+
+from extractors.engines import EngineError, EngineTimeout
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TessWord:
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    conf: float  # 0..1
+    line_key: tuple[int, int, int]  # (block, paragraph, line) as tesseract numbers them
+
+
+@lru_cache(maxsize=1)
+def version() -> str:
+    try:
+        return str(pytesseract.get_tesseract_version()).split()[0]
+    except Exception as exc:  # missing binary, broken install
+        raise EngineError("ocr_unavailable", f"tesseract not available: {exc}") from exc
+
+
+def engine_name(lang: str) -> str:
+    return f"tesseract {version()} {lang}"
+
+
+def _run(fn, image: Image.Image, timeout_s: float, **kw):  # type: ignore[no-untyped-def]
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # inherited by the tesseract child process
+    try:
+        return fn(image, timeout=max(1, int(round(timeout_s))), **kw)
+    except RuntimeError as exc:
+        if "timeout" in str(exc).lower():
+            raise EngineTimeout(f"tesseract timed out after {timeout_s:.0f}s") from exc
+        raise EngineError("ocr_failed", f"tesseract failed: {exc}") from exc
+    except pytesseract.TesseractError as exc:
+        raise EngineError("ocr_failed", f"tesseract failed: {exc.message}") from exc
+    except (OSError, pytesseract.TesseractNotFoundError) as exc:
+        raise EngineError("ocr_unavailable", f"tesseract not runnable: {exc}") from exc
+
+
+def image_to_words(img: np.ndarray, lang: str, psm: int, timeout_s: float) -> list[TessWord]:
+    """Word boxes in the pixel coordinates of `img`; non-text rows (conf -1, blanks) dropped."""
+    data = _run(
+        pytesseract.image_to_data,
+        Image.fromarray(img),
+        timeout_s,
+        lang=lang,
+        config=f"--psm {psm}",
+        output_type=pytesseract.Output.DICT,
+    )
+    words = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if conf < 0 or not str(text).strip():
+            continue
+        words.append(
+            TessWord(
+                text=str(text).strip(),
+                left=int(data["left"][i]),
+                top=int(data["top"][i]),
+                width=int(data["width"][i]),
+                height=int(data["height"][i]),
+                conf=conf / 100.0,
+                line_key=(int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i])),
+            )
+        )
+    return words
+
+
+def orientation(img: np.ndarray, timeout_s: float) -> tuple[int, float]:
+    """Clockwise degrees the page must be rotated to be upright, with OSD's confidence.
+
+    Returns (0, 0.0) when OSD cannot decide (too little text): the caller keeps the page as is.
+    """
+    try:
+        out = _run(pytesseract.image_to_osd, Image.fromarray(img), timeout_s, config="--psm 0")
+    except EngineTimeout:
+        raise
+    except EngineError as exc:
+        log.debug("OSD gave no answer: %s", exc)
+        return 0, 0.0
+    rot = re.search(r"Rotate:\s*(\d+)", out)
+    conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
+    return (int(rot.group(1)) if rot else 0), (float(conf.group(1)) if conf else 0.0)
