@@ -1,0 +1,149 @@
+"""From extracted documents to the package's FactSet: classify, read each kind, pick the sources.
+
+`FACT_READERS` lists, in order, which reader runs on which document kind. Where
+several documents of a kind exist (two licences, five agreements) the choice is
+made here, once, and recorded in the evidence.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Callable
+
+from extractors.facts.agreements import Agreement, read_agreements
+from extractors.facts.clients import ClientRow, client_facts, read_clients
+from extractors.facts.declaration import read_declaration
+from extractors.facts.factset import DocumentInfo, FactSet
+from extractors.facts.form import read_form
+from extractors.facts.kinds import DocumentKind, classify
+from extractors.facts.lease import read_premises
+from extractors.facts.licence import read_licence
+from extractors.facts.statements import observed_categories, report_kind, stated_served
+from extractors.facts.textview import TextView, build_view
+from extractors.models import Evidence, ExtractedDocument, Fact
+from intake.models import Document
+
+APPLICANT_FACTS = ("applicant.name", "applicant.uscc", "applicant.legal_representative", "applicant.address",
+                   "applicant.established_on")
+
+
+def _info(doc: Document, ex: ExtractedDocument, kinds: tuple[DocumentKind, ...], title: Evidence | None) -> DocumentInfo:
+    confs = [p.mean_conf for p in ex.pages if p.mean_conf is not None]
+    return DocumentInfo(
+        name=doc.name, sha256=doc.sha256, file_type=doc.file_type.value, kinds=kinds, pages=len(ex.pages),
+        sources=tuple(p.source.value for p in ex.pages), engines=tuple(sorted({p.engine for p in ex.pages if p.engine})),
+        mean_conf=min(confs) if confs else None, problem=doc.problem or ex.problem, title=title)
+
+
+def _richest(candidates: list[dict[str, Fact]]) -> dict[str, Fact]:
+    return max(candidates, key=len) if candidates else {}
+
+
+def assemble(extracted: list[tuple[Document, ExtractedDocument]], declared_json: dict[str, Any] | None = None,
+             declared_source: str = "declared.json") -> FactSet:
+    infos: list[DocumentInfo] = []
+    forms, licences, premises, declarations = [], [], [], []
+    agreements: list[Agreement] = []
+    clients: list[ClientRow] = []
+    extra: dict[str, Fact] = {}
+    for doc, ex in extracted:
+        if not ex.pages:
+            infos.append(_info(doc, ex, (), None))
+            continue
+        cls = classify(ex)
+        infos.append(_info(doc, ex, cls.kinds, cls.evidence))
+        view = build_view(ex)
+        kinds = set(cls.kinds)
+        if DocumentKind.FORM in kinds:
+            forms.append(read_form(view))
+        if DocumentKind.LICENSE in kinds:
+            licences.append(read_licence(view))
+        if DocumentKind.PREMISES in kinds:
+            premises.append(read_premises(view))
+        if DocumentKind.DECLARATION in kinds:
+            declarations.append(read_declaration(view))
+        if DocumentKind.AGREEMENT in kinds:
+            agreements.extend(read_agreements(view))
+        if DocumentKind.CLIENT_LIST in kinds:
+            clients.extend(read_clients(ex, view))
+        if DocumentKind.REPORT in kinds:
+            _report(view, extra)
+        if DocumentKind.SELF_EVAL in kinds:
+            f = stated_served(view, "selfeval.smes_stated")
+            if f and "selfeval.smes_stated" not in extra:
+                extra["selfeval.smes_stated"] = f
+    declared = dict(_richest(forms))
+    if declared_json:
+        declared.update(_declared_from_json(declared_json, declared_source))
+    licence = _richest(licences)
+    observed: dict[str, Fact] = {k: licence[k] for k in APPLICANT_FACTS if k in licence}
+    if "licence.term" in licence:
+        extra["licence.term"] = licence["licence.term"]
+    prem = _richest(premises)
+    for k in ("premises.lessee", "premises.lease_end"):
+        if k in prem:
+            observed[k] = prem[k]
+    for k in ("premises.lease_start", "premises.kind", "premises.address"):
+        if k in prem:
+            extra[k] = prem[k]
+    decl = _richest(declarations)
+    if "declaration.name" in decl:
+        extra["declaration.name"] = decl["declaration.name"]
+    observed.update(client_facts(clients))
+    if clients:
+        extra["clients"] = Fact("clients", clients, ())
+    extra["agreements"] = Fact("agreements", agreements, tuple(e for a in agreements for e in a.evidence[:1]))
+    app_date = declared.get("application.date")
+    if app_date is not None and agreements:
+        observed["service.partner_institutions"] = _partners(agreements, app_date.value)
+    return FactSet(documents=tuple(infos), declared=declared, observed=observed, extra=extra)
+
+
+def _report(view: TextView, extra: dict[str, Fact]) -> None:
+    for name, reader in (("report.smes_stated", lambda v: stated_served(v, "report.smes_stated")),
+                         ("report.categories", observed_categories), ("report.kind", report_kind)):
+        if name not in extra:
+            f = reader(view)
+            if f is not None:
+                extra[name] = f
+
+
+def _partners(agreements: list[Agreement], day: date) -> Fact:
+    from extractors.normalize.names import norm_org_name
+
+    valid: dict[str, Agreement] = {}
+    unknown = 0
+    for a in agreements:
+        ok = a.valid_on(day)
+        if ok is None:
+            unknown += 1
+        if ok:
+            key = a.party_b_uscc or norm_org_name(a.party_b or "")
+            valid.setdefault(key, a)
+    ev = tuple(e for a in valid.values() for e in a.evidence)
+    confs = [e.confidence for e in ev if e.confidence is not None]
+    note = f"协议{len(agreements)}份，于申请日有效{len(valid)}家"
+    return Fact("service.partner_institutions", len(valid), ev, min(confs) if confs else None, note,
+                {"agreements": len(agreements), "valid": len(valid), "term_unknown": unknown})
+
+
+def _declared_from_json(data: dict[str, Any], source: str) -> dict[str, Fact]:
+    from extractors.normalize.dates import parse_date
+    from extractors.normalize.numbers import parse_count, parse_ratio
+
+    parsers: dict[str, Callable[[Any], Any]] = {
+        "applicant.established_on": lambda v: parse_date(str(v)),
+        "application.date": lambda v: parse_date(str(v)),
+        "service.smes_served": lambda v: v if isinstance(v, int) else parse_count(str(v)),
+        "service.partner_institutions": lambda v: v if isinstance(v, int) else parse_count(str(v)),
+        "service.small_micro_share": lambda v: float(v) if isinstance(v, (int, float)) else parse_ratio(str(v)),
+        "service.public_welfare_share": lambda v: float(v) if isinstance(v, (int, float)) else parse_ratio(str(v)),
+        "service.categories": lambda v: tuple(v) if isinstance(v, list) else tuple(str(v).split(",")),
+    }
+    out = {}
+    for k, v in data.items():
+        if v is None:
+            continue
+        value = parsers.get(k, lambda x: str(x))(v)
+        if value is not None:
+            out[k] = Fact(k, value, (Evidence(document=source, page=None, text=f"{k}: {v}"),), 1.0)
+    return out

@@ -1,0 +1,116 @@
+"""Shared helpers of the per-kind fact readers: turning a labelled value into a typed Fact."""
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from extractors.facts.labels import LabelledValue
+from extractors.facts.textview import TextView
+from extractors.facts.values import org_name, person_name
+from extractors.models import Fact
+from extractors.normalize.dates import find_dates, parse_date
+from extractors.normalize.numbers import find_numbers, parse_count, parse_ratio
+from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
+
+
+def fact_from(view: TextView, name: str, value: Any, start: int, end: int, **details: Any) -> Fact:
+    ev = view.evidence(start, end)
+    return Fact(name=name, value=value, evidence=(ev,), confidence=ev.confidence, details=dict(details))
+
+
+def read_org(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+    got = org_name(lv.value)
+    if not got:
+        return None
+    text, off = got
+    s = lv.start + max(off, 0)
+    return fact_from(view, name, text, s, s + len(text))
+
+
+def read_person(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+    got = person_name(lv.value)
+    if not got:
+        return None
+    text, off = got
+    s = lv.start + max(off, 0)
+    return fact_from(view, name, text, s, s + len(text))
+
+
+def read_text(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+    value = lv.value.replace(" ", "")
+    return fact_from(view, name, value, lv.start, lv.end) if value else None
+
+
+def best_uscc(text: str) -> tuple[str, int, int, bool, bool] | None:
+    """The most trustworthy credit code in `text`: (code, start, end, valid, repaired).
+
+    Valid codes first, then uniquely repairable ones, then an 18-character window of a longer
+    alphanumeric run (OCR glues stray letters on), and only then an invalid code as read.
+    """
+    spans = find_usccs(text)
+    for sp in spans:
+        if sp.valid:
+            return sp.code, sp.start, sp.end, True, False
+    for sp in spans:
+        if sp.repaired:
+            return sp.repaired, sp.start, sp.end, True, True
+    for m in re.finditer(r"[0-9A-Za-z]{19,40}", text):
+        run = m.group(0).upper()
+        for i in range(len(run) - 17):
+            window = run[i:i + 18]
+            if validate_uscc(window).valid:
+                return window, m.start() + i, m.start() + i + 18, True, False
+    if spans:
+        sp = spans[0]
+        return sp.code, sp.start, sp.end, False, False
+    return None
+
+
+def read_uscc(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+    got = best_uscc(lv.value)
+    if got is None:
+        raw = lv.value.replace(" ", "")
+        if len(raw) != 18:
+            return None
+        got = (raw.upper(), 0, len(lv.value), validate_uscc(raw).valid, False)
+    code, s, e, valid, repaired = got
+    return fact_from(view, name, code, lv.start + s, lv.start + e, valid=valid, repaired=repaired)
+
+
+def _typed(parse: Callable[[str], Any]) -> Callable[[TextView, LabelledValue, str], Fact | None]:
+    def reader(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+        v = parse(lv.value)
+        return None if v is None else fact_from(view, name, v, lv.start, lv.end)
+
+    return reader
+
+
+def _first_date(s: str):
+    ds = find_dates(s)
+    return ds[0].value if ds else parse_date(s)
+
+
+def _first_count(s: str):
+    v = parse_count(s.strip())
+    if v is not None:
+        return v
+    for n in find_numbers(s):
+        if n.kind != "percent" and float(n.value).is_integer():
+            return int(n.value)
+    return None
+
+
+def _first_ratio(s: str):
+    v = parse_ratio(s.strip(), assume_percent=True)
+    if v is not None:
+        return v
+    for n in find_numbers(s):
+        r = n.ratio if n.kind == "percent" else parse_ratio(n.raw, assume_percent=True)
+        if r is not None and 0 <= r <= 1:  # "509%" is a misread, not a share
+            return r
+    return None
+
+
+read_date = _typed(_first_date)
+read_count = _typed(_first_count)
+read_ratio = _typed(_first_ratio)

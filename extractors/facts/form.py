@@ -1,0 +1,79 @@
+"""Declared values from the application form (培育认定申请表), whatever its format."""
+from __future__ import annotations
+
+import re
+
+from extractors.facts.common import (
+    fact_from,
+    read_count,
+    read_date,
+    read_org,
+    read_person,
+    read_ratio,
+    read_text,
+    read_uscc,
+)
+from extractors.facts.labels import FORM_LABELS, read_labelled
+from extractors.facts.textview import TextView
+from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options
+from extractors.models import Fact
+from extractors.normalize.dates import find_dates
+
+KINDS = {"入库培育": "cultivation", "培育": "cultivation", "认定": "certification"}
+
+_READERS = {
+    "applicant.name": read_org,
+    "applicant.uscc": read_uscc,
+    "applicant.legal_representative": read_person,
+    "applicant.address": read_text,
+    "applicant.established_on": read_date,
+    "application.date": read_date,
+    "service.smes_served": read_count,
+    "service.small_micro_share": read_ratio,
+    "service.public_welfare_share": read_ratio,
+    "service.partner_institutions": read_count,
+}
+
+
+def _choice_row(view: TextView, start: int) -> tuple[int, int]:
+    """The label's row, plus the next row when the options wrap onto it (two-row checkbox grids)."""
+    text = view.text
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", start)
+    le = len(text) if le < 0 else le
+    nxt = text.find("\n", le + 1)
+    nxt = len(text) if nxt < 0 else nxt
+    follow = text[le + 1: nxt]
+    if follow and not re.search(r"[:：]", follow) and any(c in follow for c in CATEGORIES + ("人力培训",)):
+        le = nxt
+    return ls, le
+
+
+def read_form(view: TextView) -> dict[str, Fact]:
+    pairs = read_labelled(view, FORM_LABELS)
+    out: dict[str, Fact] = {}
+    for lv in pairs:
+        if lv.fact in out:
+            continue
+        if lv.fact in _READERS:
+            fact = _READERS[lv.fact](view, lv, lv.fact)
+            if fact is not None:
+                out[lv.fact] = fact
+        elif lv.fact == "application.kind":
+            s, e = _choice_row(view, lv.label_start)
+            got = checked_options(view.text[s:e], ("入库培育", "认定"))
+            if got and len(got) == 1:
+                out[lv.fact] = fact_from(view, lv.fact, KINDS[got[0]], s, e)
+        elif lv.fact == "service.categories":
+            s, e = _choice_row(view, lv.label_start)
+            got = checked_options(view.text[s:e], CATEGORIES, CATEGORY_SYNONYMS)
+            if got is not None:
+                ordered = tuple(c for c in CATEGORIES if c in got)
+                out[lv.fact] = fact_from(view, lv.fact, ordered, s, e)
+    if "application.date" not in out:
+        # a form dated without a label: the last date on the form
+        dates = find_dates(view.text)
+        if dates:
+            d = dates[-1]
+            out["application.date"] = fact_from(view, "application.date", d.value, d.start, d.end, inferred=True)
+    return out

@@ -1,0 +1,143 @@
+"""The `prescreen` command: check a package, list past checks, reprint a report.
+
+Exit status: 0 whenever a report was produced (whatever the verdict); 2 for a
+usage error (bad path, bad --declared file, unknown rule set); 1 for a system error.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from intake.errors import PrescreenIntakeError
+from prescreen.report import VERDICT_ZH, summary_text
+from prescreen.settings import AppSettings
+from storage.objects import StorageError
+from validators.ruleset import RuleSetError
+
+log = logging.getLogger("prescreen")
+
+
+class UsageError(Exception):
+    """Bad input from the operator: printed, exit status 2."""
+
+
+def _progress(enabled: bool):
+    started = time.monotonic()
+
+    def emit(msg: str) -> None:
+        # only once the package takes more than a moment, so quick checks stay quiet
+        if enabled and time.monotonic() - started > 1.0:
+            print(f"[{time.monotonic() - started:5.1f}s] {msg}", file=sys.stderr, flush=True)
+
+    return emit
+
+
+def _read_declared(path: str | None) -> dict[str, Any] | None:
+    if not path:
+        return None
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UsageError(f"无法读取申报值文件 {p}：{e.strerror} / cannot read declared-values file {p}") from e
+    except ValueError as e:
+        raise UsageError(f"申报值文件不是有效的 JSON：{p}（{e}） / declared-values file is not valid JSON") from e
+    if isinstance(data, dict) and isinstance(data.get("declared"), dict):
+        data = data["declared"]
+    if not isinstance(data, dict):
+        raise UsageError(f"申报值文件应为 JSON 对象（事实名 → 值）：{p} / declared file must be a JSON object")
+    return data
+
+
+def cmd_check(args: argparse.Namespace, settings: AppSettings) -> int:
+    from prescreen.pipeline import check_package
+
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"申报包不存在：{path} / package not found: {path}")
+    declared = _read_declared(args.declared)
+    report = check_package(path, settings, declared=declared, declared_name=Path(args.declared).name if args.declared
+                           else "declared.json", ruleset_id=args.ruleset, progress=_progress(not args.quiet))
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=1))
+    else:
+        print(summary_text(report))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: AppSettings) -> int:
+    from storage.settings import open_repository
+
+    rows = open_repository(settings.storage).list_packages(limit=args.limit)
+    if not rows:
+        print("尚无检查记录 / no checks yet")
+        return 0
+    print(f"{'编号':14}{'接收时间':22}{'状态':10}{'结论':12}{'类别':14}申请单位 / 申报包")
+    for r in rows:
+        when = r.received_at.strftime("%Y-%m-%d %H:%M:%S") if r.received_at else ""
+        verdict = VERDICT_ZH.get(r.verdict or "", r.verdict or "")
+        print(f"{r.id[:12]:14}{when:22}{str(r.state):10}{verdict:12}{(r.application_kind or ''):14}"
+              f"{r.applicant_name or ''}  {r.source}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: AppSettings) -> int:
+    from storage.settings import open_repository
+
+    report = open_repository(settings.storage).latest_report(args.id)
+    if report is None:
+        raise UsageError(f"找不到编号为 {args.id} 的检查报告 / no report for {args.id}")
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else summary_text(report))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="prescreen", description="宁波市中小企业公共服务平台申报材料预审 / pre-screening")
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
+    sub = p.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("check", help="预审一个申报包（文件夹或 .zip） / check a package")
+    c.add_argument("path", help="folder or .zip")
+    c.add_argument("--json", action="store_true", help="print the JSON report of SPEC.md")
+    c.add_argument("--declared", metavar="FILE", help="declared values as JSON (fact name -> value)")
+    c.add_argument("--ruleset", metavar="ID", help="rule set id (default: the one in force on the application date)")
+    c.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    c.set_defaults(func=cmd_check)
+    ls = sub.add_parser("list", help="列出以往检查 / list past checks")
+    ls.add_argument("--limit", type=int, default=50)
+    ls.set_defaults(func=cmd_list)
+    sh = sub.add_parser("show", help="重新打印检查报告 / reprint a report")
+    sh.add_argument("id", help="package id or a unique prefix")
+    sh.add_argument("--json", action="store_true")
+    sh.set_defaults(func=cmd_show)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = AppSettings.from_env()
+        return args.func(args, settings)
+    except (UsageError, RuleSetError) as e:
+        print(f"prescreen: {e}", file=sys.stderr)
+        return 2
+    except PrescreenIntakeError as e:
+        print(f"prescreen: {e.problem.message_zh} / {e.problem.message_en}"
+              + (f"：{e.problem.subject}" if e.problem.subject else ""), file=sys.stderr)
+        return 2
+    except StorageError as e:
+        print(f"prescreen: 存储错误 / storage error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("prescreen: 已中断 / interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

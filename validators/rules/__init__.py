@@ -1,0 +1,1 @@
+"""The rules of SPEC, one small function each; `validators.engine.RULES` lists them in order."""

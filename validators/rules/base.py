@@ -1,0 +1,72 @@
+"""What every rule gets (RuleContext) and the helpers rules share for outcomes and confidence."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Callable
+
+from extractors.facts.factset import FactSet
+from extractors.models import Evidence, Fact
+from validators.models import ApplicationKind, Finding, Outcome
+from validators.ruleset import RuleSet
+
+CERT = (ApplicationKind.CERTIFICATION,)
+BOTH = (ApplicationKind.CULTIVATION, ApplicationKind.CERTIFICATION)
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    facts: FactSet
+    ruleset: RuleSet
+    kind: ApplicationKind | None
+    application_date: date | None
+
+    def low(self, *facts: Fact | None) -> bool:
+        """True when any of the facts was read from words under the OCR confidence threshold."""
+        th = float(self.ruleset.t("low_confidence"))
+        return any(f is not None and f.confidence is not None and f.confidence < th for f in facts)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kinds: tuple[ApplicationKind, ...]
+    check: Callable[[RuleContext], Finding]
+    title: str
+
+    def evaluate(self, ctx: RuleContext) -> Finding:
+        article = ctx.ruleset.articles.get(self.id)
+        if ctx.kind is not None and ctx.kind not in self.kinds:
+            return Finding(self.id, Outcome.NOT_APPLICABLE, f"{self.title}：不适用于本申请类别", article)
+        if ctx.kind is None and self.kinds == CERT:
+            return Finding(self.id, Outcome.REVIEW, f"{self.title}：申请类别无法确定，需人工判断", article,
+                           reason="kind_unknown")
+        f = self.check(ctx)
+        return f if f.article else Finding(f.rule, f.outcome, f.message, article, f.declared, f.observed, f.evidence,
+                                           f.reason)
+
+
+def ev(*facts: Fact | None) -> tuple[Evidence, ...]:
+    return tuple(e for f in facts if f is not None for e in f.evidence)
+
+
+def json_value(v: Any) -> Any:
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, tuple):
+        return list(v)
+    return v
+
+
+def finding(rule: str, outcome: Outcome, message: str, *facts: Fact | None, declared: Any = None,
+            observed: Any = None, reason: str | None = None) -> Finding:
+    return Finding(rule, outcome, message, None, json_value(declared), json_value(observed), ev(*facts), reason)
+
+
+def low_conf_review(rule: str, title: str, *facts: Fact | None, declared: Any = None, observed: Any = None) -> Finding:
+    return finding(rule, Outcome.REVIEW, f"{title}：低置信度识别，需人工核对原件", *facts, declared=declared,
+                   observed=observed, reason="low_confidence")
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x * 100:.1f}%"
