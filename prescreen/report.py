@@ -1,7 +1,7 @@
 """The report of SPEC.md (JSON) and its readable Chinese summary."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from extractors.facts.factset import FactSet
@@ -85,7 +85,7 @@ def build_report(package: Package, facts: FactSet, assessment: Assessment, rules
             for d in facts.documents
         ],
         "problems": [_problem_json(p) for p in package.refusals + notes],
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions or {},
     }
 

@@ -15,7 +15,7 @@ class AppSettings:
     storage: StorageSettings
 
     @classmethod
-    def from_env(cls) -> "AppSettings":
+    def from_env(cls) -> AppSettings:
         return cls(intake=IntakeLimits(), ocr=OcrSettings(), storage=StorageSettings())
 
     def extraction_context(self) -> ExtractionContext:

@@ -6,8 +6,11 @@ made here, once, and recorded in the evidence.
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from extractors.facts.agreements import Agreement, read_agreements
 from extractors.facts.clients import ClientRow, client_facts, read_clients
@@ -17,90 +20,118 @@ from extractors.facts.form import read_form
 from extractors.facts.kinds import DocumentKind, classify
 from extractors.facts.lease import read_premises
 from extractors.facts.licence import read_licence
-from extractors.facts.statements import observed_categories, report_kind, stated_served
+from extractors.facts.statements import observed_categories, report_date, report_kind, stated_served
 from extractors.facts.textview import TextView, build_view
 from extractors.models import Evidence, ExtractedDocument, Fact
-from intake.models import Document
+from intake.models import Document, Problem
+
+log = logging.getLogger(__name__)
 
 APPLICANT_FACTS = ("applicant.name", "applicant.uscc", "applicant.legal_representative", "applicant.address",
                    "applicant.established_on")
 
 
-def _info(doc: Document, ex: ExtractedDocument, kinds: tuple[DocumentKind, ...], title: Evidence | None) -> DocumentInfo:
+def _info(doc: Document, ex: ExtractedDocument, kinds: tuple[DocumentKind, ...], title: Evidence | None,
+          problem: Problem | None = None) -> DocumentInfo:
     confs = [p.mean_conf for p in ex.pages if p.mean_conf is not None]
     return DocumentInfo(
         name=doc.name, sha256=doc.sha256, file_type=doc.file_type.value, kinds=kinds, pages=len(ex.pages),
         sources=tuple(p.source.value for p in ex.pages), engines=tuple(sorted({p.engine for p in ex.pages if p.engine})),
-        mean_conf=min(confs) if confs else None, problem=doc.problem or ex.problem, title=title)
+        mean_conf=min(confs) if confs else None, problem=doc.problem or ex.problem or problem, title=title)
 
 
 def _richest(candidates: list[dict[str, Fact]]) -> dict[str, Fact]:
     return max(candidates, key=len) if candidates else {}
 
 
+@dataclass
+class _Readings:
+    """What the per-kind readers found across the package, before sources are chosen."""
+
+    forms: list[dict[str, Fact]] = field(default_factory=list)
+    licences: list[dict[str, Fact]] = field(default_factory=list)
+    premises: list[dict[str, Fact]] = field(default_factory=list)
+    declarations: list[dict[str, Fact]] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+    clients: list[ClientRow] = field(default_factory=list)
+    extra: dict[str, Fact] = field(default_factory=dict)
+
+    def read(self, ex: ExtractedDocument, view: TextView, kinds: set[DocumentKind]) -> None:
+        if DocumentKind.FORM in kinds:
+            self.forms.append(read_form(view))
+        if DocumentKind.LICENSE in kinds:
+            self.licences.append(read_licence(view))
+        if DocumentKind.PREMISES in kinds:
+            self.premises.append(read_premises(view))
+        if DocumentKind.DECLARATION in kinds:
+            self.declarations.append(read_declaration(view))
+        if DocumentKind.AGREEMENT in kinds:
+            self.agreements.extend(read_agreements(view))
+        if DocumentKind.CLIENT_LIST in kinds:
+            self.clients.extend(read_clients(ex, view))
+        if DocumentKind.REPORT in kinds:
+            _report(view, self.extra)
+        if DocumentKind.SELF_EVAL in kinds:
+            f = stated_served(view, "selfeval.smes_stated")
+            if f and "selfeval.smes_stated" not in self.extra:
+                self.extra["selfeval.smes_stated"] = f
+
+
 def assemble(extracted: list[tuple[Document, ExtractedDocument]], declared_json: dict[str, Any] | None = None,
              declared_source: str = "declared.json") -> FactSet:
     infos: list[DocumentInfo] = []
-    forms, licences, premises, declarations = [], [], [], []
-    agreements: list[Agreement] = []
-    clients: list[ClientRow] = []
-    extra: dict[str, Fact] = {}
+    r = _Readings()
     for doc, ex in extracted:
         if not ex.pages:
             infos.append(_info(doc, ex, (), None))
             continue
         cls = classify(ex)
+        try:
+            r.read(ex, build_view(ex), set(cls.kinds))
+        except Exception as exc:  # a reader bug must not stop the package: the document goes to review
+            log.exception("fact readers failed on %s", doc.name)
+            problem = Problem("facts_error", "读取该文件内容时出错，需人工查看", f"fact readers failed: {exc!r}", doc.name)
+            infos.append(_info(doc, ex, cls.kinds, cls.evidence, problem))
+            continue
         infos.append(_info(doc, ex, cls.kinds, cls.evidence))
-        view = build_view(ex)
-        kinds = set(cls.kinds)
-        if DocumentKind.FORM in kinds:
-            forms.append(read_form(view))
-        if DocumentKind.LICENSE in kinds:
-            licences.append(read_licence(view))
-        if DocumentKind.PREMISES in kinds:
-            premises.append(read_premises(view))
-        if DocumentKind.DECLARATION in kinds:
-            declarations.append(read_declaration(view))
-        if DocumentKind.AGREEMENT in kinds:
-            agreements.extend(read_agreements(view))
-        if DocumentKind.CLIENT_LIST in kinds:
-            clients.extend(read_clients(ex, view))
-        if DocumentKind.REPORT in kinds:
-            _report(view, extra)
-        if DocumentKind.SELF_EVAL in kinds:
-            f = stated_served(view, "selfeval.smes_stated")
-            if f and "selfeval.smes_stated" not in extra:
-                extra["selfeval.smes_stated"] = f
-    declared = dict(_richest(forms))
+    extra = r.extra
+    declared = dict(_richest(r.forms))
+    decl = _richest(r.declarations)
+    if "application.date" not in declared:
+        fallback = extra.get("report.date") or decl.get("declaration.date")
+        if fallback is not None:
+            declared["application.date"] = Fact("application.date", fallback.value, fallback.evidence,
+                                                fallback.confidence, "申请表未载明申请日期，取自申请报告或声明落款")
     if declared_json:
         declared.update(_declared_from_json(declared_json, declared_source))
-    licence = _richest(licences)
+    licence = _richest(r.licences)
     observed: dict[str, Fact] = {k: licence[k] for k in APPLICANT_FACTS if k in licence}
     if "licence.term" in licence:
         extra["licence.term"] = licence["licence.term"]
-    prem = _richest(premises)
+    prem = _richest(r.premises)
     for k in ("premises.lessee", "premises.lease_end"):
         if k in prem:
             observed[k] = prem[k]
     for k in ("premises.lease_start", "premises.kind", "premises.address"):
         if k in prem:
             extra[k] = prem[k]
-    decl = _richest(declarations)
-    if "declaration.name" in decl:
-        extra["declaration.name"] = decl["declaration.name"]
-    observed.update(client_facts(clients))
-    if clients:
-        extra["clients"] = Fact("clients", clients, ())
-    extra["agreements"] = Fact("agreements", agreements, tuple(e for a in agreements for e in a.evidence[:1]))
+    for k in ("declaration.name", "declaration.date"):
+        if k in decl:
+            extra[k] = decl[k]
+    observed.update(client_facts(r.clients))
+    if r.clients:
+        extra["clients"] = Fact("clients", r.clients, ())
+    extra["agreements"] = Fact("agreements", r.agreements, tuple(e for a in r.agreements for e in a.evidence[:1]))
     app_date = declared.get("application.date")
-    if app_date is not None and agreements:
-        observed["service.partner_institutions"] = _partners(agreements, app_date.value)
+    if app_date is not None and r.agreements:
+        observed["service.partner_institutions"] = _partners(r.agreements, app_date.value)
     return FactSet(documents=tuple(infos), declared=declared, observed=observed, extra=extra)
 
 
 def _report(view: TextView, extra: dict[str, Fact]) -> None:
     for name, reader in (("report.smes_stated", lambda v: stated_served(v, "report.smes_stated")),
-                         ("report.categories", observed_categories), ("report.kind", report_kind)):
+                         ("report.categories", observed_categories), ("report.kind", report_kind),
+                         ("report.date", report_date)):
         if name not in extra:
             f = reader(view)
             if f is not None:

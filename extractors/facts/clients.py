@@ -69,6 +69,20 @@ def pw_of(cell: str) -> bool | None:
     return None
 
 
+def _code(cell: str) -> tuple[str | None, bool]:
+    spans = find_usccs(cell)
+    for sp in spans:
+        if sp.valid or sp.repaired:
+            return (sp.code, True) if sp.valid else (sp.repaired, True)
+    raw = re.sub(r"[^0-9A-Za-z]", "", cell).upper()
+    if len(raw) == 18:
+        fixed = repair_uscc(raw)
+        return (fixed, True) if fixed else (raw, validate_uscc(raw).valid)
+    if spans:
+        return spans[0].code, False
+    return (raw, False) if 15 <= len(raw) <= 20 else (None, False)
+
+
 def _is_header(cells: list[str]) -> bool:
     t = "".join(cells).replace(" ", "")
     hits = sum(bool(re.search(rx, t)) for rx in (r"名称", r"代码", r"规|模|类型", r"序号", r"服务内容|服务日期"))

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from extractors.facts.labels import LabelledValue
 from extractors.facts.textview import TextView
@@ -10,7 +11,7 @@ from extractors.facts.values import org_name, person_name
 from extractors.models import Fact
 from extractors.normalize.dates import find_dates, parse_date
 from extractors.normalize.numbers import find_numbers, parse_count, parse_ratio
-from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
+from extractors.normalize.uscc import find_usccs, validate_uscc
 
 
 def fact_from(view: TextView, name: str, value: Any, start: int, end: int, **details: Any) -> Fact:

@@ -17,7 +17,6 @@ from extractors.facts.labels import FORM_LABELS, read_labelled
 from extractors.facts.textview import TextView
 from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options
 from extractors.models import Fact
-from extractors.normalize.dates import find_dates
 
 KINDS = {"入库培育": "cultivation", "培育": "cultivation", "认定": "certification"}
 
@@ -70,10 +69,4 @@ def read_form(view: TextView) -> dict[str, Fact]:
             if got is not None:
                 ordered = tuple(c for c in CATEGORIES if c in got)
                 out[lv.fact] = fact_from(view, lv.fact, ordered, s, e)
-    if "application.date" not in out:
-        # a form dated without a label: the last date on the form
-        dates = find_dates(view.text)
-        if dates:
-            d = dates[-1]
-            out["application.date"] = fact_from(view, "application.date", d.value, d.start, d.end, inferred=True)
     return out

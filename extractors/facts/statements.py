@@ -11,6 +11,7 @@ from extractors.facts.common import fact_from
 from extractors.facts.textview import TextView
 from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS
 from extractors.models import Fact
+from extractors.normalize.dates import find_dates
 from extractors.normalize.numbers import parse_count
 
 _SERVED = re.compile(
@@ -58,3 +59,18 @@ def report_kind(view: TextView) -> Fact | None:
         return None
     kind = "certification" if m.group(1) == "认定" else "cultivation"
     return fact_from(view, "application.kind", kind, m.start(), m.end())
+
+
+def report_date(view: TextView) -> Fact | None:
+    """The report's date: under its title, or in the signature at its end."""
+    text = view.text
+    head = find_dates(text[:300])
+    if head:
+        d = head[0]
+        return fact_from(view, "report.date", d.value, d.start, d.end)
+    tail_start = max(0, len(text) - 200)
+    tail = find_dates(text[tail_start:])
+    if tail:
+        d = tail[-1]
+        return fact_from(view, "report.date", d.value, tail_start + d.start, tail_start + d.end)
+    return None

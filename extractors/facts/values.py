@@ -46,15 +46,16 @@ def all_org_names(text: str) -> list[tuple[str, int, int]]:
 
 
 def person_name(value: str) -> tuple[str, int] | None:
-    v = value.strip()
-    m = _PERSON_RX.match(v.replace(" ", ""))
-    if not m:
-        return None
-    name = m.group(0)
-    if len(name) > 4 and "·" not in name:
-        name = name[:3] if name[2] not in _NOT_PERSON else name[:2]
-    if any(ch in _NOT_PERSON for ch in name[:2]):
-        return None
+    """A person's name at the start of `value`; jieba (through spaCy) decides where it ends."""
+    from extractors.facts.nlp import person_at_start
+
+    v = value.strip().replace(" ", "")
+    name = person_at_start(v)
+    if name is None:
+        m = _PERSON_RX.match(v)
+        if not m or len(m.group(0)) > 4 or any(ch in _NOT_PERSON for ch in m.group(0)[:2]):
+            return None
+        name = m.group(0)
     return name, value.find(name[0])
 
 

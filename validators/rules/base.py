@@ -1,9 +1,10 @@
 """What every rule gets (RuleContext) and the helpers rules share for outcomes and confidence."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from extractors.facts.factset import FactSet
 from extractors.models import Evidence, Fact

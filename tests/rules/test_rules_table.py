@@ -1,0 +1,154 @@
+"""Rule tests as tables: given these facts, this outcome (validators without extractors)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from extractors.facts.kinds import DocumentKind
+from tests.rules.factories import NAME, clean_certification, documents, fact
+from validators.engine import RULES, assess, verdict_of
+from validators.models import Finding, Outcome, Verdict
+from validators.ruleset import load_ruleset
+
+RS = load_ruleset("ningbo-2018")
+SPEC_RULE_IDS = ["M-FORM", "M-REPORT", "M-LICENSE", "M-PREMISES", "M-EQUIPMENT", "M-STAFF", "M-DECLARATION",
+                 "M-AGREEMENTS", "M-SELF-EVAL", "M-QUALIFICATION", "E-ENTITY", "E-NINGBO", "E-AGE", "E-CATEGORY",
+                 "E-SMES", "E-SMALL-MICRO", "E-PREMISES", "E-PARTNERS", "E-PUBLIC-WELFARE", "X-NAME", "X-USCC",
+                 "X-ESTABLISHED", "X-LEGAL-REP", "X-SMES", "X-SMALL-MICRO", "X-PUBLIC-WELFARE", "X-PARTNERS"]
+
+
+def outcomes(facts) -> dict[str, Outcome]:
+    return {f.rule: f.outcome for f in assess(facts, RS).findings}
+
+
+def test_rule_ids_unique_and_match_spec():
+    ids = [r.id for r in RULES]
+    assert len(ids) == len(set(ids))
+    assert ids == SPEC_RULE_IDS
+
+
+def test_spec_table_lists_the_same_rule_ids():
+    spec = Path(__file__).resolve().parents[3] / "shared" / "SPEC.md"
+    if not spec.exists():
+        pytest.skip("../shared/SPEC.md is not beside this clone")
+    text = spec.read_text(encoding="utf-8")
+    in_spec = set(re.findall(r"^\| ([EX]-[A-Z-]+) \|", text, re.M)) | set(re.findall(r"^\| (M-[A-Z-]+) \|", text, re.M))
+    assert in_spec == set(SPEC_RULE_IDS)
+
+
+def test_clean_package_passes_every_rule_and_is_eligible():
+    got = outcomes(clean_certification())
+    assert set(got.values()) == {Outcome.PASS}, {k: v for k, v in got.items() if v is not Outcome.PASS}
+    assert assess(clean_certification(), RS).verdict is Verdict.ELIGIBLE
+
+
+OTHER = "宁波瑞纹知识产权服务有限公司"
+CASES = [
+    # (changes, rule, expected outcome)
+    ({"observed:service.smes_served": fact("service.smes_served", 41)}, "X-SMES", Outcome.FAIL),
+    ({"extra:report.smes_stated": fact("report.smes_stated", 60)}, "X-SMES", Outcome.FAIL),
+    ({"observed:service.smes_served": None}, "X-SMES", Outcome.REVIEW),
+    ({"observed:service.smes_served": fact("service.smes_served", 19)}, "E-SMES", Outcome.FAIL),
+    ({"observed:service.smes_served": fact("service.smes_served", 20)}, "E-SMES", Outcome.PASS),
+    ({"observed:service.smes_served": None}, "E-SMES", Outcome.REVIEW),
+    ({"observed:service.smes_served": fact("service.smes_served", 12, 0.3)}, "E-SMES", Outcome.REVIEW),
+    ({"observed:service.small_micro_share": fact("service.small_micro_share", 0.49)}, "E-SMALL-MICRO", Outcome.FAIL),
+    ({"observed:service.small_micro_share": fact("service.small_micro_share", 0.5)}, "E-SMALL-MICRO", Outcome.PASS),
+    ({"observed:service.small_micro_share": fact("service.small_micro_share", 0.45,
+                                                 small_micro_bounds=(0.45, 0.55))}, "E-SMALL-MICRO", Outcome.REVIEW),
+    ({"observed:service.small_micro_share": fact("service.small_micro_share", 0.5677)}, "X-SMALL-MICRO", Outcome.PASS),
+    ({"observed:service.small_micro_share": fact("service.small_micro_share", 0.5470)}, "X-SMALL-MICRO", Outcome.FAIL),
+    ({"observed:service.public_welfare_share": fact("service.public_welfare_share", 0.171)}, "E-PUBLIC-WELFARE",
+     Outcome.FAIL),
+    ({"observed:service.public_welfare_share": fact("service.public_welfare_share", 0.171)}, "X-PUBLIC-WELFARE",
+     Outcome.FAIL),
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4)}, "E-PARTNERS", Outcome.FAIL),
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4)}, "X-PARTNERS", Outcome.FAIL),
+    ({"declared:applicant.uscc": fact("applicant.uscc", "91330282MA22QF4HX5")}, "X-USCC", Outcome.FAIL),
+    ({"observed:applicant.uscc": fact("applicant.uscc", "91330282MA22QF4HX5", 0.95)}, "E-ENTITY", Outcome.FAIL),
+    ({"observed:applicant.uscc": fact("applicant.uscc", "91330282MA22QF4HX5", 0.3)}, "E-ENTITY", Outcome.REVIEW),
+    ({"observed:applicant.established_on": fact("applicant.established_on", date(2016, 6, 25), 0.95)},
+     "X-ESTABLISHED", Outcome.FAIL),
+    ({"observed:applicant.established_on": fact("applicant.established_on", date(2019, 3, 1), 0.95)}, "E-AGE",
+     Outcome.FAIL),
+    ({"observed:applicant.established_on": fact("applicant.established_on", date(2019, 2, 25), 0.95)}, "E-AGE",
+     Outcome.PASS),
+    ({"observed:applicant.established_on": None}, "E-AGE", Outcome.REVIEW),
+    ({"observed:applicant.legal_representative": fact("applicant.legal_representative", "林宏伟", 0.95)},
+     "X-LEGAL-REP", Outcome.FAIL),
+    ({"observed:applicant.legal_representative": fact("applicant.legal_representative", "林宏伟", 0.2)},
+     "X-LEGAL-REP", Outcome.REVIEW),
+    ({"observed:applicant.name": fact("applicant.name", OTHER, 0.95)}, "X-NAME", Outcome.FAIL),
+    ({"observed:applicant.name": fact("applicant.name", OTHER, 0.3)}, "X-NAME", Outcome.REVIEW),
+    ({"observed:applicant.name": fact("applicant.name", "宁波瑞弘知识产权服务有限公司 ")}, "X-NAME", Outcome.PASS),
+    ({"declared:applicant.name": fact("applicant.name", "宁波瑞弘知识产权服务（有限）公司"),
+      "observed:applicant.name": fact("applicant.name", "宁波瑞弘知识产权服务(有限)公司"),
+      "observed:premises.lessee": fact("premises.lessee", "宁波瑞弘知识产权服务(有限)公司"),
+      "extra:declaration.name": fact("declaration.name", "宁波瑞弘知识产权服务(有限)公司")}, "X-NAME", Outcome.PASS),
+    ({"observed:premises.lease_end": fact("premises.lease_end", date(2020, 1, 31))}, "E-PREMISES", Outcome.FAIL),
+    ({"observed:premises.lessee": fact("premises.lessee", "宁波某某物业管理有限公司")}, "E-PREMISES", Outcome.FAIL),
+    ({"extra:premises.kind": fact("premises.kind", "property"), "observed:premises.lease_end": None},
+     "E-PREMISES", Outcome.PASS),
+    ({"observed:applicant.uscc": fact("applicant.uscc", "913101157989946958", 0.95),
+      "observed:applicant.address": fact("applicant.address", "上海市浦东新区张江路1号", 0.95)}, "E-NINGBO", Outcome.FAIL),
+    ({"observed:applicant.uscc": fact("applicant.uscc", "913101157989946958", 0.95)}, "E-NINGBO", Outcome.PASS),
+    ({"extra:report.categories": None}, "E-CATEGORY", Outcome.REVIEW),
+    ({"extra:report.categories": None, "declared:service.categories": None}, "E-CATEGORY", Outcome.FAIL),
+]
+
+
+@pytest.mark.parametrize("changes,rule,expected", CASES, ids=[f"{c[1]}-{i}" for i, c in enumerate(CASES)])
+def test_rule_outcome(changes, rule, expected):
+    assert outcomes(clean_certification(changes))[rule] is expected
+
+
+def test_missing_material_fails_and_unreadable_goes_to_review():
+    got = outcomes(clean_certification(docs=documents(DocumentKind.SELF_EVAL)))
+    assert got["M-SELF-EVAL"] is Outcome.FAIL
+    got = outcomes(clean_certification(docs=documents(unreadable=(DocumentKind.STAFF,))))
+    assert got["M-STAFF"] is Outcome.REVIEW
+
+
+def test_cultivation_makes_certification_rules_not_applicable():
+    facts = clean_certification({"declared:application.kind": fact("application.kind", "cultivation")},
+                                docs=documents(DocumentKind.AGREEMENT, DocumentKind.SELF_EVAL,
+                                               DocumentKind.QUALIFICATION))
+    got = outcomes(facts)
+    for rid in ("M-AGREEMENTS", "M-SELF-EVAL", "M-QUALIFICATION", "E-AGE", "E-SMES", "E-SMALL-MICRO", "E-PARTNERS",
+                "E-PUBLIC-WELFARE", "X-SMES", "X-SMALL-MICRO", "X-PUBLIC-WELFARE", "X-PARTNERS"):
+        assert got[rid] is Outcome.NOT_APPLICABLE, rid
+    assert assess(facts, RS).verdict is Verdict.ELIGIBLE
+
+
+def test_unknown_kind_sends_certification_rules_to_review():
+    got = outcomes(clean_certification({"declared:application.kind": None}))
+    assert got["E-SMES"] is Outcome.REVIEW
+
+
+@pytest.mark.parametrize("outcomes_,verdict", [
+    ({"M-FORM": Outcome.PASS, "X-SMES": Outcome.PASS}, Verdict.ELIGIBLE),
+    ({"M-FORM": Outcome.PASS, "X-SMES": Outcome.FAIL}, Verdict.NEEDS_REVIEW),
+    ({"M-FORM": Outcome.REVIEW, "X-SMES": Outcome.PASS}, Verdict.NEEDS_REVIEW),
+    ({"E-SMES": Outcome.FAIL, "X-SMES": Outcome.FAIL}, Verdict.INELIGIBLE),
+    ({"M-REPORT": Outcome.FAIL}, Verdict.INELIGIBLE),
+    ({"E-AGE": Outcome.NOT_APPLICABLE}, Verdict.ELIGIBLE),
+])
+def test_verdict(outcomes_, verdict):
+    findings = tuple(Finding(r, o, "") for r, o in outcomes_.items())
+    assert verdict_of(findings) is verdict
+
+
+def test_every_finding_cites_evidence_or_says_why_not():
+    for f in assess(clean_certification({"observed:service.smes_served": fact("service.smes_served", 41)}), RS).findings:
+        if f.outcome is Outcome.FAIL:
+            assert f.evidence, f.rule
+        if f.outcome is Outcome.REVIEW:
+            assert f.reason, f.rule
+
+
+def test_lessee_name_variant_matches_applicant():
+    got = outcomes(clean_certification({"observed:premises.lessee": fact("premises.lessee", NAME.replace("服务", "服务 "))}))
+    assert got["E-PREMISES"] is Outcome.PASS
