@@ -96,6 +96,33 @@ def cmd_show(args: argparse.Namespace, settings: AppSettings) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace, settings: AppSettings) -> int:
+    """What the machine read: each document's kind, pages, source, confidence and text."""
+    from extractors.facts.kinds import classify
+    from extractors.registry import extract_document
+    from intake.receive import receive
+
+    path = Path(args.path)
+    if not path.exists():
+        raise UsageError(f"申报包不存在：{path} / package not found: {path}")
+    received = receive(path, settings.intake)
+    ctx = settings.extraction_context()
+    for doc in received.package.documents:
+        if args.doc and args.doc not in doc.name:
+            continue
+        data = received.payloads.get(doc.sha256)
+        print(f"===== {doc.name}  [{doc.file_type.value}]" + (f"  ! {doc.problem}" if doc.problem else ""))
+        if data is None:
+            continue
+        ex = extract_document(data, doc, ctx)
+        print(f"kinds: {', '.join(k.value for k in classify(ex).kinds) or '—'}" + (f"  ! {ex.problem}" if ex.problem else ""))
+        for page in ex.pages:
+            conf = f" conf={page.mean_conf:.2f}" if page.mean_conf is not None else ""
+            print(f"--- page {page.number} {page.source.value} {page.engine or ''}{conf} tables={len(page.tables)}")
+            print(page.text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="prescreen", description="宁波市中小企业公共服务平台申报材料预审 / pre-screening")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
@@ -114,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("id", help="package id or a unique prefix")
     sh.add_argument("--json", action="store_true")
     sh.set_defaults(func=cmd_show)
+    ex = sub.add_parser("extract", help="显示提取出的文字（排查用） / show what was extracted from each document")
+    ex.add_argument("path", help="folder or .zip")
+    ex.add_argument("--doc", help="only documents whose name contains this")
+    ex.set_defaults(func=cmd_extract)
     return p
 
 

@@ -57,10 +57,12 @@ class _Readings:
     extra: dict[str, Fact] = field(default_factory=dict)
 
     def read(self, ex: ExtractedDocument, view: TextView, kinds: set[DocumentKind]) -> None:
-        if DocumentKind.FORM in kinds:
-            self.forms.append(read_form(view))
-        if DocumentKind.LICENSE in kinds:
-            self.licences.append(read_licence(view))
+        if kinds & {DocumentKind.FORM, DocumentKind.LICENSE}:
+            cells = build_view(ex, columns=True)  # label/value layouts: read cell by cell
+            if DocumentKind.FORM in kinds:
+                self.forms.append(read_form(cells))
+            if DocumentKind.LICENSE in kinds:
+                self.licences.append(read_licence(cells))
         if DocumentKind.PREMISES in kinds:
             self.premises.append(read_premises(view))
         if DocumentKind.DECLARATION in kinds:

@@ -42,7 +42,21 @@ def read_text(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
     return fact_from(view, name, value, lv.start, lv.end) if value else None
 
 
+_PUNCT_LOOKALIKES = str.maketrans({"]": "J", "}": "J", "|": "1", "!": "1", "l": "1", "o": "0"})
+
+
 def best_uscc(text: str) -> tuple[str, int, int, bool, bool] | None:
+    got = _best_uscc(text)
+    if got is not None and got[3]:
+        return got
+    # OCR reads J as "]" and 1 as "|": same length, so offsets stay; accepted only if it validates
+    fixed = _best_uscc(text.translate(_PUNCT_LOOKALIKES))
+    if fixed is not None and fixed[3]:
+        return fixed[0], fixed[1], fixed[2], True, True
+    return got
+
+
+def _best_uscc(text: str) -> tuple[str, int, int, bool, bool] | None:
     """The most trustworthy credit code in `text`: (code, start, end, valid, repaired).
 
     Valid codes first, then uniquely repairable ones, then an 18-character window of a longer
@@ -55,12 +69,14 @@ def best_uscc(text: str) -> tuple[str, int, int, bool, bool] | None:
     for sp in spans:
         if sp.repaired:
             return sp.repaired, sp.start, sp.end, True, True
-    for m in re.finditer(r"[0-9A-Za-z]{19,40}", text):
-        run = m.group(0).upper()
+    # OCR glues stray characters on or splits the code with a space: slide over the compacted run
+    for m in re.finditer(r"[0-9A-Za-z](?:[0-9A-Za-z]| (?=[0-9A-Za-z])){17,45}", text):
+        where = [m.start() + i for i, ch in enumerate(m.group(0)) if ch != " "]
+        run = m.group(0).replace(" ", "").upper()
         for i in range(len(run) - 17):
             window = run[i:i + 18]
             if validate_uscc(window).valid:
-                return window, m.start() + i, m.start() + i + 18, True, False
+                return window, where[i], where[i + 17] + 1, True, False
     if spans:
         sp = spans[0]
         return sp.code, sp.start, sp.end, False, False

@@ -35,15 +35,23 @@ _READERS = {
 
 
 def _choice_row(view: TextView, start: int) -> tuple[int, int]:
-    """The label's row, plus the next row when the options wrap onto it (two-row checkbox grids)."""
+    """The label's row, plus the rows just above and below when the options wrap onto them (a label
+    centred in a two-row cell sits between its option rows)."""
     text = view.text
     ls = text.rfind("\n", 0, start) + 1
     le = text.find("\n", start)
     le = len(text) if le < 0 else le
+
+    def has_options(a: int, b: int) -> bool:
+        row = text[a:b]
+        return any(c in row for c in CATEGORIES + ("人力培训", "入库培育", "认定")) and not re.search(r"[:：]", row)
+
+    prev_start = text.rfind("\n", 0, max(0, ls - 1)) + 1
+    if ls > 0 and has_options(prev_start, ls - 1) and not has_options(ls, le):
+        ls = prev_start
     nxt = text.find("\n", le + 1)
     nxt = len(text) if nxt < 0 else nxt
-    follow = text[le + 1: nxt]
-    if follow and not re.search(r"[:：]", follow) and any(c in follow for c in CATEGORIES + ("人力培训",)):
+    if le < len(text) and has_options(le + 1, nxt):
         le = nxt
     return ls, le
 

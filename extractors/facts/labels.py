@@ -24,10 +24,13 @@ FORM_LABELS: dict[str, tuple[str, ...]] = {
     ),
     "service.small_micro_share": (
         "小型微型企业占比", "小型微型企业比例", "小微企业户数占比", "小微企业占比", "小微企业比例", "小微企业比重",
+        "服务小微企业占比", "小型微型企业户数占比",
     ),
     "service.public_welfare_share": (
         "公益性或低收费服务占比", "公益性或低收费服务比例", "公益性/低收费服务占比", "公益性服务比例", "公益性服务占比",
         "公益服务比例", "公益性服务比重", "公益性服务量占比",
+        # a long label wraps inside its cell: its first part stands alone on the row
+        "公益性或低收费服务", "公益性/低收费服务",
     ),
     "service.partner_institutions": (
         "集聚服务机构数量", "集聚服务机构数", "合作服务机构数量", "合作服务机构数", "集聚服务机构", "合作机构数量", "合作机构数",

@@ -17,25 +17,31 @@ _READERS = {
 
 
 def _address_continuation(view: TextView, fact: Fact) -> Fact:
-    """住所 often wraps onto a second row in the value column: append that row when it carries no label."""
+    """住所 often wraps onto the next row of the value column: append that row's segment when it is
+    aligned under the value, short, and carries no label."""
     ev = fact.evidence[0]
     if not ev.char_span or ev.bbox is None:
         return fact
     end = ev.char_span[1]
-    text = view.text
-    if not text.startswith("\n", end):
+    here = next((s for s in view.segments if s.start <= ev.char_span[0] < s.end + 1), None)
+    if here is None or here.line.bbox is None:
         return fact
-    nstart = end + 1
-    nend = text.find("\n", nstart)
-    nend = len(text) if nend < 0 else nend
-    seg = next((s for s in view.segments if s.start == nstart), None)
-    nxt = text[nstart:nend].strip()
-    if not seg or not seg.line.bbox or not nxt or len(nxt) > 24:
-        return fact
-    aligned = abs(seg.line.bbox.x0 - ev.bbox.x0) < (ev.bbox.x1 - ev.bbox.x0) * 0.25 + 5
-    if not aligned or any(ch in nxt for ch in "：:") or read_labelled_has_label(nxt):
-        return fact
-    return fact_from(view, fact.name, fact.value + nxt.replace(" ", ""), ev.char_span[0], nend)
+    height = here.line.bbox.y1 - here.line.bbox.y0
+    for seg in view.segments:
+        b = seg.line.bbox
+        if seg.page.number != here.page.number or b is None or seg.start <= here.start:
+            continue
+        below = 0 < b.y0 - here.line.bbox.y0 < 2.2 * height
+        aligned = abs(b.x0 - ev.bbox.x0) < 1.5 * height
+        nxt = view.text[seg.start:seg.end].strip()
+        if below and aligned and nxt and len(nxt) <= 24 and not any(ch in nxt for ch in "：:") \
+                and not read_labelled_has_label(nxt):
+            merged = fact.value + nxt.replace(" ", "")
+            ev2 = view.evidence(seg.start, seg.end)
+            return Fact(fact.name, merged, (ev, ev2), min((c for c in (fact.confidence, ev2.confidence) if c is not None),
+                                                            default=None))
+    del end
+    return fact
 
 
 def read_labelled_has_label(s: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from extractors.models import BBox, Evidence, ExtractedDocument, Line, Page
+from extractors.tables import join_words
 
 _SENTENCE_END = set("。；;：:！!？?）)」”\"|")
 _WRAP_MARGIN = 0.06  # a line ending within 6 % of the page's text right edge is treated as wrapped
@@ -97,14 +98,48 @@ def _right_edge(page: Page) -> float | None:
 
 
 def _is_wrapped(line: Line, nxt: Line, edge: float | None, page: Page) -> bool:
-    if not line.text or not nxt.text or edge is None or line.bbox is None or page.width is None:
+    if not line.text or not nxt.text or edge is None or line.bbox is None or nxt.bbox is None or page.width is None:
         return False
     if line.text[-1] in _SENTENCE_END or "|" in line.text or "|" in nxt.text:
         return False
-    return line.bbox.x1 >= edge - _WRAP_MARGIN * page.width
+    height = max(1.0, line.bbox.y1 - line.bbox.y0)
+    # the continuation starts on the next row, at (or a first-line indent left of) this line's start
+    below = nxt.bbox.y0 > line.bbox.y0 + 0.5 * height
+    same_column = line.bbox.x0 - 3 * height <= nxt.bbox.x0 <= line.bbox.x0 + height
+    return below and same_column and line.bbox.x1 >= edge - _WRAP_MARGIN * page.width
 
 
-def build_view(doc: ExtractedDocument) -> TextView:
+_COLUMN_GAP = 2.6  # a horizontal gap wider than this many character heights separates columns
+
+
+def split_columns(line: Line) -> list[Line]:
+    """Cut a visual line where a wide gap separates its words: a licence's two columns, a form's
+    label and value cells. OCR reads across the page, so without this a value runs into the next
+    column's text."""
+    words = [w for w in line.words if w.bbox is not None and w.text.strip()]
+    if len(words) < 2 or len(words) != len([w for w in line.words if w.text.strip()]):
+        return [line]
+    heights = sorted(w.bbox.y1 - w.bbox.y0 for w in words)
+    gap_limit = _COLUMN_GAP * heights[len(heights) // 2]
+    groups: list[list] = [[words[0]]]
+    for prev, w in zip(words, words[1:]):
+        if w.bbox.x0 - prev.bbox.x1 > gap_limit:
+            groups.append([w])
+        else:
+            groups[-1].append(w)
+    if len(groups) == 1:
+        return [line]
+    out = []
+    for g in groups:
+        text = join_words(g)
+        confs = [w.conf for w in g if w.conf is not None]
+        out.append(Line(text=text, bbox=BBox.around([w.bbox for w in g]), conf=min(confs) if confs else None,
+                        words=tuple(g)))
+    return out
+
+
+def build_view(doc: ExtractedDocument, columns: bool = False) -> TextView:
+    """The document as one string. With `columns`, visual lines are cut at wide gaps (forms, licences)."""
     parts: list[str] = []
     segments: list[_Segment] = []
     pos = 0
@@ -113,7 +148,7 @@ def build_view(doc: ExtractedDocument) -> TextView:
             parts.append("\n\n")
             pos += 2
         edge = _right_edge(page)
-        lines = page.lines
+        lines = tuple(part for ln in page.lines for part in split_columns(ln)) if columns else page.lines
         for li, line in enumerate(lines):
             segments.append(_Segment(pos, pos + len(line.text), page, line))
             parts.append(line.text)

@@ -59,24 +59,56 @@ def person_name(value: str) -> tuple[str, int] | None:
     return name, value.find(name[0])
 
 
+_MARK_PAIRS = (("[√]", "√"), ("(√)", "√"), ("(✓)", "√"), ("[✓]", "√"), ("(x)", "√"), ("(X)", "√"), ("( )", "□"),
+               ("()", "□"), ("[ ]", "□"), ("[]", "□"))
+
+
+def _mark(s: str) -> str | None:
+    """The box glyph in a short stretch next to an option: "√" for ticked, "□" for empty, None if none."""
+    t = s.replace(" ", "") if "( )" not in s and "[ ]" not in s else s
+    for pair, glyph in _MARK_PAIRS:
+        if pair in t:
+            return glyph
+    t = t.replace(" ", "")
+    for ch in t:
+        if ch in CHECKED:
+            return "√"
+        if ch in UNCHECKED:
+            return "□"
+    return None
+
+
 def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str] | None = None) -> list[str] | None:
-    """Options ticked in a row such as "□入库培育 ☑认定"; None when no box glyph is seen at all."""
+    """Options ticked in a row such as "□入库培育 ☑认定" or "入库培育( )认定(√)"; None when no box is seen.
+
+    Whether the box stands before or after its option is decided once per row, from which side
+    of the first option a box glyph sits on.
+    """
     synonyms = synonyms or {}
-    names = list(options) + list(synonyms)
-    found: list[str] = []
-    saw_box = False
-    for name in names:
-        for m in re.finditer(re.escape(name), text):
-            before = text[max(0, m.start() - 3): m.start()].replace(" ", "")
-            mark = before[-1:] if before else ""
-            if before.endswith("[√]") or before.endswith("(√)"):
-                mark = "√"
-            if mark and (mark in CHECKED or mark in UNCHECKED):
-                saw_box = True
-            if mark and mark in CHECKED:
-                canon = synonyms.get(name, name)
-                if canon not in found:
-                    found.append(canon)
-    if not saw_box:
+    hits = sorted((m.start(), m.end(), name) for name in list(options) + list(synonyms)
+                  for m in re.finditer(re.escape(name), text))
+    # drop options found inside a longer one (信息化 inside 信息化应用)
+    hits = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
+    if not hits:
         return None
+    first_start, first_end, _ = hits[0]
+    before_first = _mark(text[max(0, first_start - 3): first_start])
+    after_last = _mark(text[hits[-1][1]: hits[-1][1] + 3])
+    after_first = _mark(text[first_end: first_end + 3])
+    if before_first is None and after_first is None and after_last is None:
+        return None
+    # boxes after their options mark the last option too ("认定( )"); a lone tick between two
+    # options ("入库培育 √认定") belongs to the option after it
+    suffix = before_first is None and after_last is not None
+    found: list[str] = []
+    for i, (start, end, name) in enumerate(hits):
+        if suffix:
+            stop = hits[i + 1][0] if i + 1 < len(hits) else min(len(text), end + 4)
+            mark = _mark(text[end: min(stop, end + 4)])
+        else:
+            prev_end = hits[i - 1][1] if i else max(0, start - 3)
+            mark = _mark(text[max(prev_end, start - 3): start])
+        canon = synonyms.get(name, name)
+        if mark == "√" and canon not in found:
+            found.append(canon)
     return found

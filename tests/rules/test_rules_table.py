@@ -152,3 +152,10 @@ def test_every_finding_cites_evidence_or_says_why_not():
 def test_lessee_name_variant_matches_applicant():
     got = outcomes(clean_certification({"observed:premises.lessee": fact("premises.lessee", NAME.replace("服务", "服务 "))}))
     assert got["E-PREMISES"] is Outcome.PASS
+
+
+def test_declaration_name_obstructed_by_seal_is_not_a_mismatch():
+    got = outcomes(clean_certification({"extra:declaration.name": fact("declaration.name", "宁波瑞弘服务有限公司", 0.97)}))
+    assert got["X-NAME"] is Outcome.PASS
+    other = fact("declaration.name", "宁波某某贸易有限公司", 0.97)
+    assert outcomes(clean_certification({"extra:declaration.name": other}))["X-NAME"] is Outcome.FAIL

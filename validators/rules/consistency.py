@@ -40,6 +40,11 @@ def _equal(rule: str, t: str, name: str, same, show=str):
     return check
 
 
+def _obstructed(read: str, ref: str) -> bool:
+    a, b = norm_org_name(read), norm_org_name(ref)
+    return len(a) < len(b) and a[:2] == b[:2] and a[-4:] == b[-4:] and _similar(a, b) >= 0.6
+
+
 def _similar(a: str, b: str) -> float:
     return SequenceMatcher(None, norm_org_name(a), norm_org_name(b)).ratio()
 
@@ -59,19 +64,26 @@ def name(ctx: RuleContext) -> Finding:
     order = {"营业执照": 0, "申请表": 1, "租赁合同": 2, "真实性声明": 3}
     ref_key = max(groups, key=lambda k: (len(groups[k]), -min(order[w] for w, _ in groups[k])))
     ref = groups[ref_key][0][1]
-    differ = []
+    differ: list[tuple[str, Fact]] = []
+    obstructed: list[str] = []
     for w, f in present:
         if norm_org_name(f.value) == ref_key:
             continue
         # a lease held by another company altogether is a premises question (E-PREMISES), not a naming one
         if w == "租赁合同" and _similar(f.value, ref.value) < 0.6:
             continue
+        # the declaration's signature line lies under the seal and the signature by design: a read that
+        # keeps the name's beginning and end but loses characters in between is an obstructed copy
+        if w == "真实性声明" and _obstructed(f.value, ref.value):
+            obstructed.append(f.value)
+            continue
         differ.append((w, f))
     facts = [f for _, f in present]
     observed = {w: f.value for w, f in present}
     declared = ctx.facts.value("declared", "applicant.name")
     if not differ:
-        return finding("X-NAME", O.PASS, f"{t}：{'、'.join(w for w, _ in present)}一致（{ref.value}）", *facts,
+        note = f"；真实性声明落款被印章或签名部分遮挡（识别为“{obstructed[0]}”）" if obstructed else ""
+        return finding("X-NAME", O.PASS, f"{t}：{'、'.join(w for w, _ in present)}一致（{ref.value}）{note}", *facts,
                        declared=declared, observed=ref.value)
     if ctx.low(*(f for _, f in differ)):
         return low_conf_review("X-NAME", t, *facts, declared=declared, observed=observed)
