@@ -3,9 +3,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from enum import Enum
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class OcrEngine(str, Enum):
+    """Which engine reads scanned pages."""
+
+    CASCADE = "cascade"  # tesseract for layout and text; RapidOCR re-reads low-confidence lines
+    TESSERACT = "tesseract"
+    RAPIDOCR = "rapidocr"  # RapidOCR detection + recognition on the whole page (slow on CPU)
 
 
 class OcrSettings(BaseSettings):
@@ -20,6 +29,9 @@ class OcrSettings(BaseSettings):
     # A text-layer page with fewer real characters than this is OCRed instead.
     min_text_chars: int = Field(20, ge=0)
     low_conf: float = Field(0.6, ge=0, le=1)
+    engine: OcrEngine = OcrEngine.CASCADE
+    # Cascade: a tesseract line whose least confident word is below this is re-read by RapidOCR.
+    cascade_conf: float = Field(0.90, ge=0, le=1)
     max_pdf_pages: int = Field(200, gt=0)
     max_image_pixels: int = Field(60_000_000, gt=0)
 
@@ -34,8 +46,13 @@ class ExtractionContext:
     page_timeout_s: float = 120
     min_text_chars: int = 20
     low_conf: float = 0.6
+    engine: OcrEngine = OcrEngine.CASCADE
+    cascade_conf: float = 0.90
     max_pdf_pages: int = 200
     max_image_pixels: int = 60_000_000
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "engine", OcrEngine(self.engine))  # accept "cascade" etc.
 
     @classmethod
     def from_settings(cls, settings: OcrSettings | None = None) -> ExtractionContext:

@@ -17,6 +17,7 @@ TARGET_CHAR_PX = 34
 @dataclass(frozen=True)
 class Prepared:
     ocr_image: np.ndarray  # binary, black text on white, ruling lines removed
+    gray: np.ndarray  # the grayscale page after the same rotation/deskew/scaling (for crops)
     h_mask: np.ndarray  # horizontal ruling lines (255 = line), same geometry as ocr_image
     v_mask: np.ndarray
     matrix: np.ndarray  # 2x3 affine: page-image (x, y) -> prepared (x, y)
@@ -139,6 +140,7 @@ def ruling_masks(binary: np.ndarray, char_h: float) -> tuple[np.ndarray, np.ndar
 
 
 def remove_lines(binary: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray) -> np.ndarray:
+    """Ruling lines painted white; works on the binary or the grayscale prepared image alike."""
     lines = cv2.dilate(cv2.bitwise_or(h_mask, v_mask), np.ones((3, 3), np.uint8))
     out = binary.copy()
     out[lines > 0] = 255
@@ -161,7 +163,7 @@ def prepare(gray: np.ndarray, rotation_cw: int = 0) -> Prepared:
         binary = binarize(gray0)
         ch = char_height(binary)
     hm, vm = ruling_masks(binary, ch)
-    return Prepared(remove_lines(binary, hm, vm), hm, vm, m, ch, angle, rotation_cw % 360)
+    return Prepared(remove_lines(binary, hm, vm), gray0, hm, vm, m, ch, angle, rotation_cw % 360)
 
 
 def map_box_back(box: tuple[float, float, float, float], matrix: np.ndarray) -> tuple[float, float, float, float]:

@@ -1,7 +1,17 @@
-"""OCR of page images: preprocessing, tesseract, lines and tables, pages in parallel processes.
+"""OCR of page images: preprocessing, tesseract (+ RapidOCR), lines and tables, pages in parallel.
 
 Each worker gets a picklable job (page image + frozen context) and returns a frozen `Page`
 whose boxes are in the pixel coordinates of the page image it was given.
+
+Engines (`ExtractionContext.engine`):
+- tesseract: page layout, words and boxes from tesseract alone.
+- cascade (default): tesseract as above; every line segment (a run of words between ruling
+  lines or wide gaps) holding a word below `cascade_conf` is re-read by RapidOCR's recogniser on
+  a crop of the deskewed grayscale page, and replaced when RapidOCR is more confident. Tesseract
+  misreads names and digits on 200-300 dpi scans; recognition on crops costs far less than
+  RapidOCR's full detection.
+- rapidocr: RapidOCR detection + recognition on the whole page (several times slower on CPU).
+Tables are built from the final words in every case, so cells carry the replaced text.
 """
 from __future__ import annotations
 
@@ -12,21 +22,31 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from difflib import SequenceMatcher
 
 import numpy as np
 
 from extractors import imaging
-from extractors.context import ExtractionContext
+from extractors.context import ExtractionContext, OcrEngine
 from extractors.engines import EngineError
+from extractors.engines import rapidocr as rapid
 from extractors.engines import tesseract as tess
 from extractors.models import BBox, Cell, Line, Page, PageSource, Table, Word
-from extractors.tables import aligned_tables, grid_tables, make_line
+from extractors.normalize.uscc import find_usccs
+from extractors.tables import aligned_tables, grid_tables, group_into_lines, make_line
+from extractors.text import normalize_text
 from intake.models import Problem
 
 log = logging.getLogger(__name__)
 
 PSM_PAGE = 6  # one uniform block: best on forms and lists once ruling lines are gone
 OSD_MIN_CONF = 2.0  # below this, tesseract's orientation guess is noise
+SEGMENT_GAP = 1.2  # character heights: a wider gap between words starts a new segment (a new cell)
+MARGIN = 0.2  # character heights of real pixels kept around a segment's box in its crop ...
+PAD = 0.3  # ... and of white margin added around that for the recogniser
+CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
+# Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
+CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
 
 
 def _words(img: np.ndarray, ctx: ExtractionContext, deadline: float) -> list[tess.TessWord]:
@@ -40,18 +60,164 @@ def _mean(ws: list[tess.TessWord]) -> float:
     return sum(w.conf for w in ws) / len(ws) if ws else 0.0
 
 
-def _build(prep: imaging.Prepared, tw: list[tess.TessWord]) -> tuple[list[Line], list[Table]]:
+def _tess_lines(tw: list[tess.TessWord]) -> list[list[Word]]:
     by_line: dict[tuple[int, int, int], list[Word]] = {}
     for w in tw:
         box = BBox(w.left, w.top, w.left + w.width, w.top + w.height)
         by_line.setdefault(w.line_key, []).append(Word(w.text, box, w.conf))
-    lines = [make_line(ws) for _, ws in sorted(by_line.items())]
+    return [sorted(ws, key=lambda w: w.bbox.x0) for _, ws in sorted(by_line.items())]  # type: ignore[union-attr]
+
+
+def _build(prep: imaging.Prepared, lines: list[Line]) -> tuple[list[Line], list[Table]]:
+    """Tables from the final words (prepared coordinates), then everything mapped to the page image."""
     words = [w for ln in lines for w in ln.words]
     tables = grid_tables(prep.h_mask, prep.v_mask, words, prep.char_h)
     if not tables:  # client lists often have no rules at all
         tables = [t for t, _ in aligned_tables(lines, 1.5 * prep.char_h)]
     m = prep.matrix
     return [_map_line(ln, m) for ln in lines], [_map_table(t, m) for t in tables]
+
+
+# --- cascade: RapidOCR re-reads doubtful segments of tesseract lines ------------------------
+
+
+def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, list[Word]]]:
+    """Cut a tesseract line into runs of ink split at wide gaps and vertical rules (one run per cell).
+
+    Boxes come from the ink of the line-free binary image, not from tesseract's word boxes, which
+    for CJK text are sometimes off by a whole word or squashed to a few pixels. Runs are found in
+    a band around the words' median centre; each word joins the run holding its centre (or the
+    nearest one); runs without words are dropped. A run's top and bottom are the inked rows around
+    its own words' centre (a label centred in a two-row cell sits lower than the values beside it).
+    Boxes are in prepared-image pixels.
+    """
+    boxes = [w.bbox for w in words if w.bbox]
+    h, w = prep.ocr_image.shape[:2]
+    ch = prep.char_h
+    cy = float(np.median([(b.y0 + b.y1) / 2 for b in boxes]))
+    y0, y1 = max(0, int(cy - 0.4 * ch)), min(h, int(cy + 0.4 * ch) + 1)
+    x_lo, x_hi = max(0, int(min(b.x0 for b in boxes) - ch)), min(w, int(max(b.x1 for b in boxes) + ch) + 1)
+    whole = [(_around(words), words)]
+    if y1 - y0 < 2 or x_hi - x_lo < 2:
+        return whole
+    ink = (prep.ocr_image[y0:y1, x_lo:x_hi] < 128).any(axis=0)
+    rule = (prep.v_mask[y0:y1, x_lo:x_hi] > 0).sum(axis=0) >= 0.6 * (y1 - y0)
+    xs = np.flatnonzero(ink & ~rule)
+    if not len(xs):
+        return whole
+    rules_upto = np.concatenate([[0], np.cumsum(rule)])  # rules_upto[x] = rule columns before x
+    cut = (np.diff(xs) > SEGMENT_GAP * ch) | (rules_upto[xs[1:]] > rules_upto[xs[:-1]])
+    starts = np.concatenate([[0], np.flatnonzero(cut) + 1])
+    ends = np.concatenate([starts[1:] - 1, [len(xs) - 1]])
+    runs = [(x_lo + int(xs[s]), x_lo + int(xs[e]) + 1) for s, e in zip(starts, ends, strict=True)]
+    owned: list[list[Word]] = [[] for _ in runs]
+    for wd in words:
+        assert wd.bbox is not None
+        cx = (wd.bbox.x0 + wd.bbox.x1) / 2
+        owned[min(range(len(runs)), key=lambda k: max(runs[k][0] - cx, cx - runs[k][1], 0.0))].append(wd)
+    out = []
+    for (a, b), ws in zip(runs, owned, strict=True):
+        if ws:
+            centre = float(np.median([(wd.bbox.y0 + wd.bbox.y1) / 2 for wd in ws if wd.bbox]))
+            top, bottom = _ink_rows(prep, a, b, centre)
+            out.append((BBox(float(a), top, float(b), bottom), ws))
+    return out or whole
+
+
+def _ink_rows(prep: imaging.Prepared, x0: int, x1: int, cy: float) -> tuple[float, float]:
+    """Top and bottom of the text line through `cy` between x0 and x1: the inked rows around it."""
+    ch = prep.char_h
+    lo, hi = max(0, int(cy - ch)), min(prep.ocr_image.shape[0], int(cy + ch) + 1)
+    rows = np.flatnonzero((prep.ocr_image[lo:hi, x0:x1] < 128).any(axis=1))
+    if not len(rows):
+        return cy - ch / 2, cy + ch / 2
+    groups = np.split(rows, np.flatnonzero(np.diff(rows) > max(1.0, 0.15 * ch)) + 1)
+    g = min(groups, key=lambda g: max(g[0] - (cy - lo), (cy - lo) - g[-1], 0))
+    return float(lo + g[0]), float(lo + g[-1] + 1)
+
+
+def _around(words: list[Word]) -> BBox:
+    box = BBox.around([w.bbox for w in words if w.bbox])
+    assert box is not None  # tesseract words always have boxes
+    return box
+
+
+def _crop_box(box: BBox, prep: imaging.Prepared) -> tuple[int, int, int, int]:
+    h, w = prep.gray.shape[:2]
+    m = MARGIN * prep.char_h
+    return (max(0, int(box.x0 - m)), max(0, int(box.y0 - m)), min(w, int(box.x1 + m + 1)), min(h, int(box.y1 + m + 1)))
+
+
+def keep_checkboxes(tess_text: str, rapid_text: str) -> str | None:
+    """RapidOCR's text with tesseract's checkbox glyphs put back where they stood.
+
+    The two texts are aligned character by character; a glyph tesseract read where RapidOCR
+    read nothing (☑/□ are dropped by RapidOCR) is re-inserted before the text that follows it.
+    Returns None when the glyphs cannot all be placed: the caller keeps tesseract's line then,
+    since which option is ticked matters more than a better reading of the option names.
+    """
+    glyphs = sum(c in CHECKBOX_GLYPHS for c in tess_text)
+    if not glyphs:
+        return rapid_text
+    out: list[str] = []
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, tess_text, rapid_text, autojunk=False).get_opcodes():
+        t, r = tess_text[i1:i2], rapid_text[j1:j2]
+        if tag == "delete":
+            out.append("".join(c for c in t if c in CHECKBOX_GLYPHS))
+        elif tag == "replace" and t[0] in CHECKBOX_GLYPHS:
+            lead = len(t) - len(t.lstrip("".join(CHECKBOX_GLYPHS)))
+            # Same length: RapidOCR read the boxes as some character ("日"); else it dropped them.
+            out.append(t[:lead] + (r[lead:] if len(r) == len(t) else r))
+        else:  # equal, insert, or a replace that does not start at a glyph
+            out.append(r)
+    merged = "".join(out)
+    return merged if sum(c in CHECKBOX_GLYPHS for c in merged) == glyphs else None
+
+
+def _loses_valid_code(before: str, after: str) -> bool:
+    """A credit code that passes both check digits is never traded for another reading."""
+    valid = {u.code for u in find_usccs(before) if u.valid}
+    return bool(valid - {u.code for u in find_usccs(after)})
+
+
+def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionContext, deadline: float,
+             threads: int) -> tuple[list[Line], int]:
+    """Re-read doubtful segments with RapidOCR; returns the lines and how many lines changed."""
+    unchanged = [make_line(ws) for ws in lines]
+    segs = [_segments(ws, prep) for ws in lines]
+    todo = [(i, k) for i, ss in enumerate(segs) for k, (_, seg) in enumerate(ss)
+            if min(w.conf or 0.0 for w in seg) < ctx.cascade_conf]
+    if not todo:
+        return unchanged, 0
+    if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
+        log.warning("no time left to re-read %d OCR segments with RapidOCR", len(todo))
+        return unchanged, 0
+    clean = imaging.remove_lines(prep.gray, prep.h_mask, prep.v_mask)
+    try:
+        read = rapid.recognize_lines(clean, [_crop_box(segs[i][k][0], prep) for i, k in todo], threads,
+                                     pad=round(PAD * prep.char_h))
+    except EngineError as exc:
+        log.warning("RapidOCR unusable, keeping tesseract's reading: %s", exc)
+        return unchanged, 0
+    changed: set[int] = set()
+    for (i, k), (raw, score) in zip(todo, read, strict=True):
+        box, seg = segs[i][k]
+        tess_text = make_line(seg).text
+        text = keep_checkboxes(tess_text, normalize_text(raw))
+        if text and score > sum(w.conf or 0.0 for w in seg) / len(seg) and not _loses_valid_code(tess_text, text):
+            segs[i][k] = (box, [Word(text, box, round(score, 4))])
+            changed.add(i)
+    return [make_line([w for _, seg in ss for w in seg]) if i in changed else unchanged[i]
+            for i, ss in enumerate(segs)], len(changed)
+
+
+# --- RapidOCR alone -------------------------------------------------------------------------
+
+
+def _rapid_lines(prep: imaging.Prepared, threads: int) -> list[Line]:
+    words = [Word(normalize_text(text), BBox(*box), round(score, 4))
+             for box, text, score in rapid.read_page(prep.gray, threads) if normalize_text(text)]
+    return group_into_lines(words)
 
 
 def _map(b: BBox | None, m: np.ndarray) -> BBox | None:
@@ -67,32 +233,50 @@ def _map_table(t: Table, m: np.ndarray) -> Table:
     return Table(rows, _map(t.bbox, m))
 
 
-def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str | None = None) -> Page:
-    """OCR one page image (grayscale, seal already removed). Never raises for engine trouble."""
+def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str | None = None,
+             threads: int | None = None) -> Page:
+    """OCR one page image (grayscale, seal already removed). Never raises for engine trouble.
+
+    `threads`: intra-op threads for RapidOCR; 1 inside a pool of page processes. Default:
+    `ctx.jobs` (this page has the machine's share of cores to itself).
+    """
     deadline = time.monotonic() + ctx.page_timeout_s
+    threads = ctx.jobs if threads is None else threads
     h, w = gray.shape[:2]
     base = dict(number=number, source=PageSource.OCR, width=float(w), height=float(h), unit="px")
     try:
-        engine = tess.engine_name(ctx.lang)
         rot, osd_done = 0, False
         if imaging.looks_vertical(imaging.binarize(gray)):
             rot, osd_done = _osd(gray, deadline), True
-        prep = imaging.prepare(gray, rot)
-        tw = _words(prep.ocr_image, ctx, deadline)
-        if not osd_done and (_mean(tw) < ctx.low_conf or len(tw) < 5):
-            # Upside-down or sideways pages read as garbage with low confidence; ask OSD only then.
-            extra = _osd(prep.ocr_image, deadline)
-            if extra:
-                prep2 = imaging.prepare(gray, (rot + extra) % 360)
-                tw2 = _words(prep2.ocr_image, ctx, deadline)
-                if _mean(tw2) > _mean(tw):
-                    prep, tw = prep2, tw2
-        lines, tables = _build(prep, tw)
+        if ctx.engine is OcrEngine.RAPIDOCR:
+            engine = rapid.engine_name()
+            prep = imaging.prepare(gray, rot)
+            found = _rapid_lines(prep, threads)
+        else:
+            engine = tess.engine_name(ctx.lang)
+            prep = imaging.prepare(gray, rot)
+            tw = _words(prep.ocr_image, ctx, deadline)
+            if not osd_done and (_mean(tw) < ctx.low_conf or len(tw) < 5):
+                # Upside-down or sideways pages read as garbage with low confidence; ask OSD only then.
+                extra = _osd(prep.ocr_image, deadline)
+                if extra:
+                    prep2 = imaging.prepare(gray, (rot + extra) % 360)
+                    tw2 = _words(prep2.ocr_image, ctx, deadline)
+                    if _mean(tw2) > _mean(tw):
+                        prep, tw = prep2, tw2
+            if ctx.engine is OcrEngine.CASCADE:
+                found, changed = _cascade(prep, _tess_lines(tw), ctx, deadline, threads)
+                if changed:
+                    engine += f" + {rapid.engine_name()} ({changed}/{len(found)} lines)"
+            else:
+                found = [make_line(ws) for ws in _tess_lines(tw)]
+        lines, tables = _build(prep, found)
     except EngineError as exc:
         log.warning("OCR failed on %s page %d: %s", subject, number, exc)
         return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",
                                             subject))  # type: ignore[arg-type]
-    conf = _mean(tw) if tw else None
+    confs = [wd.conf for ln in lines for wd in ln.words if wd.conf is not None]
+    conf = sum(confs) / len(confs) if confs else None
     problem = None
     if conf is None or conf < ctx.low_conf:
         problem = Problem("low_confidence", f"第{number}页识别置信度低，需人工核对",
@@ -107,7 +291,7 @@ def _osd(img: np.ndarray, deadline: float) -> int:
 
 
 def _job(args: tuple[np.ndarray, int, ExtractionContext, str | None]) -> Page:
-    return ocr_page(*args)
+    return ocr_page(*args, threads=1)  # pages already run in parallel processes
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

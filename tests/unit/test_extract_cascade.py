@@ -1,0 +1,173 @@
+"""The OCR cascade: tesseract for layout, RapidOCR re-reading doubtful line segments.
+
+The page is generated here (reportlab form -> 200 dpi render -> 1.5° rotation -> JPEG q=60),
+like the scanned application forms tesseract misreads names and digits on.
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from extractors.context import ExtractionContext, OcrEngine
+from extractors.engines import rapidocr
+from extractors.models import ExtractedDocument, Page
+from extractors.ocr import keep_checkboxes
+from extractors.registry import extract_document
+from intake.models import FileType
+from tests.unit.test_extract_fixtures import _font, ctx, doc, jpeg, render, scanned
+
+NAME = "方琳"
+USCC = "91330212807012424C"
+DATE = "2021-09-07"
+SHARE = "56%"
+ROWS = [
+    ("申请单位名称", "宁波东中创业服务有限公司", "", ""),
+    ("统一社会信用代码", USCC, "法定代表人", NAME),
+    ("成立日期", "2013-05-01", "注册资本", "100万元"),
+    ("年服务中小微企业数", "56家", "小微企业占比", SHARE),
+    ("申请类别", "□入库培育 ☑认定", "", ""),
+]
+COLS = [50, 190, 330, 420, 545]
+DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"  # CJK fonts have no U+2611, as in real forms
+
+
+def _draw(c: canvas.Canvas, x: float, y: float, text: str, font: str) -> None:
+    """Text with ☑ taken from DejaVu Sans."""
+    for part in text.replace("☑", "\0☑\0").split("\0"):
+        face = "DejaVu" if part == "☑" else font
+        c.setFont(face, 11)
+        c.drawString(x, y, part)
+        x += pdfmetrics.stringWidth(part, face, 11)
+
+
+def form_pdf() -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    font = _font()
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", DEJAVU))
+    top, row_h = A4[1] - 120, 34
+    c.setFont(font, 16)
+    c.drawString(120, top + 30, "宁波市中小企业公共服务平台培育认定申请表")
+    c.setFont(font, 11)
+    for r in range(len(ROWS) + 1):
+        c.line(COLS[0], top - r * row_h, COLS[-1], top - r * row_h)
+    for r, row in enumerate(ROWS):
+        y0, y1 = top - r * row_h, top - (r + 1) * row_h
+        edges = COLS if row[2] else [COLS[0], COLS[1], COLS[-1]]
+        for x in edges:
+            c.line(x, y0, x, y1)
+        for k, text in enumerate(t for t in row if t):
+            _draw(c, edges[k] + 6, y1 + 12, text, font)
+    c.drawString(330, top - len(ROWS) * row_h - 40, f"申请日期：{DATE}")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def scan() -> bytes:
+    return jpeg(scanned(render(form_pdf(), dpi=200)[0], angle=1.5, quality=60))
+
+
+def _page(data: bytes, **kw: object) -> Page:
+    r: ExtractedDocument = extract_document(data, doc("申请表.jpg", data, FileType.JPEG), ctx(**kw))
+    assert r.problem is None, r.problem
+    (page,) = r.pages
+    return page
+
+
+@pytest.fixture(scope="module")
+def cascade_page(scan: bytes) -> Page:
+    return _page(scan)
+
+
+@pytest.mark.ocr
+def test_cascade_reads_names_codes_dates_and_percentages(cascade_page: Page) -> None:
+    text = cascade_page.text
+    assert NAME in text
+    assert USCC in text
+    assert DATE in text
+    assert SHARE in text
+    assert cascade_page.engine is not None and "rapidocr-onnxruntime" in cascade_page.engine
+    assert cascade_page.engine.startswith("tesseract")
+
+
+@pytest.mark.ocr
+def test_replaced_words_have_page_boxes_and_confidence(cascade_page: Page) -> None:
+    assert cascade_page.width and cascade_page.height
+    line = next(ln for ln in cascade_page.lines if NAME in ln.text)
+    word = next(w for w in line.words if NAME in w.text)
+    assert word.conf is not None and 0.5 < word.conf <= 1
+    assert word.bbox is not None and line.bbox is not None
+    b = word.bbox
+    assert 0 <= b.x0 < b.x1 <= cascade_page.width and 0 <= b.y0 < b.y1 <= cascade_page.height
+    # The name sits in the right half of its row, after the 法定代表人 label.
+    assert b.x0 > cascade_page.width / 2
+    assert line.bbox.y0 - 5 <= b.y0 and b.y1 <= line.bbox.y1 + 5
+    label = next(w for w in line.words if "法定代表人" in w.text)
+    assert label.bbox is not None and label.bbox.x1 <= b.x0
+
+
+@pytest.mark.ocr
+def test_table_cells_carry_the_replaced_text(cascade_page: Page) -> None:
+    cells = [c.text for t in cascade_page.tables for row in t.rows for c in row]
+    assert NAME in cells and USCC in cells and SHARE in cells
+
+
+@pytest.mark.ocr
+def test_checkbox_glyphs_survive_the_cascade(cascade_page: Page) -> None:
+    line = next(ln for ln in cascade_page.lines if "入库培育" in ln.text)
+    before = line.text[line.text.index("认定") - 1]
+    assert before not in "认育"  # a glyph (☑ as read by tesseract) still stands before 认定
+
+
+@pytest.mark.ocr
+def test_tesseract_only_still_works(scan: bytes) -> None:
+    page = _page(scan, engine="tesseract")
+    assert page.engine is not None and page.engine.startswith("tesseract") and "rapidocr" not in page.engine
+    assert "申请" in page.text and page.tables
+    assert all(w.conf is not None for ln in page.lines for w in ln.words)
+
+
+@pytest.mark.ocr
+@pytest.mark.slow
+def test_rapidocr_full_page(scan: bytes) -> None:
+    page = _page(scan, engine="rapidocr")
+    assert page.engine == rapidocr.engine_name()
+    assert NAME in page.text and USCC in page.text and DATE in page.text
+    assert any(NAME in c.text for t in page.tables for row in t.rows for c in row)
+
+
+def test_engine_setting_accepts_strings() -> None:
+    assert ExtractionContext(engine="rapidocr").engine is OcrEngine.RAPIDOCR  # type: ignore[arg-type]
+    assert ExtractionContext().engine is OcrEngine.CASCADE
+    with pytest.raises(ValueError):
+        ExtractionContext(engine="paddle")  # type: ignore[arg-type]
+
+
+def test_engine_name_is_the_package_version() -> None:
+    assert rapidocr.engine_name().startswith("rapidocr-onnxruntime ")
+
+
+@pytest.mark.parametrize(
+    ("tess", "rapid", "expected"),
+    [
+        ("口信息咨询四技术创新口人才培训", "信息咨询技术创新人才培训", "口信息咨询四技术创新口人才培训"),  # glyphs dropped
+        ("口入库培育四认定", "口入库培育日认定", "口入库培育四认定"),  # ☑ read as a character
+        ("口管理咨询四创业辅导", "管理咨询创业輔导", "口管理咨询四创业輔导"),  # text fixed, glyphs kept
+        ("浙江省宁波市部州区", "浙江省宁波市鄞州区", "浙江省宁波市鄞州区"),  # 区 is text here
+        ("法定代表人7误", "法定代表人方琳", "法定代表人方琳"),  # no glyphs at all
+    ],
+)
+def test_keep_checkboxes(tess: str, rapid: str, expected: str) -> None:
+    assert keep_checkboxes(tess, rapid) == expected
+
+
+def test_keep_checkboxes_gives_up_rather_than_lose_a_tick() -> None:
+    assert keep_checkboxes("信四息", "言思") is None  # the caller keeps tesseract's line then
