@@ -11,7 +11,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from extractors.context import ExtractionContext
 from extractors.imaging import remove_red
 from extractors.models import ExtractedDocument, Page
-from extractors.ocr import ocr_pages
+from extractors.ocr import OCR_PIPELINE_VERSION, ocr_pages
 from intake.models import Document, FileType, Problem
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 class ImageExtractor:
     name = "image"
-    version = "1"
+    version = f"1+ocr{OCR_PIPELINE_VERSION}"
 
     def handles(self, file_type: FileType) -> bool:
         return file_type.is_image

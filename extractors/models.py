@@ -18,11 +18,11 @@ class BBox(NamedTuple):
     x1: float
     y1: float
 
-    def union(self, other: "BBox") -> "BBox":
+    def union(self, other: BBox) -> BBox:
         return BBox(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
 
     @staticmethod
-    def around(boxes: "list[BBox]") -> "BBox | None":
+    def around(boxes: list[BBox]) -> BBox | None:
         it = [b for b in boxes if b is not None]
         if not it:
             return None

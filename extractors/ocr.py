@@ -37,6 +37,9 @@ from extractors.tables import aligned_tables, grid_tables, group_into_lines, mak
 from extractors.text import normalize_text
 from intake.models import Problem
 
+# Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
+OCR_PIPELINE_VERSION = "2"
+
 log = logging.getLogger(__name__)
 
 PSM_PAGE = 6  # one uniform block: best on forms and lists once ruling lines are gone

@@ -17,7 +17,7 @@ from extractors.context import ExtractionContext
 from extractors.engines import EngineError
 from extractors.imaging import remove_red
 from extractors.models import BBox, ExtractedDocument, Line, Page, PageSource, Table, Word
-from extractors.ocr import ocr_pages
+from extractors.ocr import OCR_PIPELINE_VERSION, ocr_pages
 from extractors.tables import aligned_tables, build_table, group_into_lines, make_line
 from extractors.text import meaningful_chars, normalize_text
 from intake.models import Document, FileType, Problem
@@ -56,7 +56,7 @@ def _problem(code: str, zh: str, en: str, subject: str) -> Problem:
 
 class PdfExtractor:
     name = "pdf"
-    version = f"1 (pdfplumber {pdfplumber.__version__})"
+    version = f"1+ocr{OCR_PIPELINE_VERSION} (pdfplumber {pdfplumber.__version__})"
 
     def handles(self, file_type: FileType) -> bool:
         return file_type is FileType.PDF

@@ -125,7 +125,7 @@ def check_package(path: Path, settings: AppSettings, declared: dict[str, Any] | 
         name = facts.observed.get("applicant.name") or facts.declared.get("applicant.name")
         repo.update_package(package.package_id, state="done", application_kind=report["application_kind"],
                             application_date=facts.application_date(), applicant_name=name and name.value,
-                            applicant_uscc=uscc and uscc.value)
+                            applicant_uscc=uscc and uscc.value, district=report["district"])
         return report
     except Exception as exc:
         repo.update_package(package.package_id, state="failed", error=repr(exc)[:500])

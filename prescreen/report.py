@@ -6,6 +6,7 @@ from typing import Any
 
 from extractors.facts.factset import FactSet
 from extractors.models import Evidence, Fact
+from extractors.normalize.districts import district_for_code
 from intake.models import Package, Problem
 from validators.engine import Assessment
 from validators.models import Finding, Outcome
@@ -64,11 +65,14 @@ def build_report(package: Package, facts: FactSet, assessment: Assessment, rules
         if declared_kind_source is not None:
             declared["application.kind"] = kind
     app_date = facts.application_date()
+    code = facts.observed.get("applicant.uscc") or facts.declared.get("applicant.uscc")
+    district = district_for_code(str(code.value)[2:8]) if code is not None else None
     return {
         "package": package.source,
         "package_id": package.package_id,
         "application_kind": kind,
         "application_date": app_date.isoformat() if app_date else None,
+        "district": district,
         "ruleset": ruleset.id,
         "ruleset_title": ruleset.title,
         "verdict": assessment.verdict.value,
@@ -114,7 +118,8 @@ def _show(v: Any) -> str:
 def summary_text(report: dict[str, Any]) -> str:
     kind = KIND_ZH.get(report.get("application_kind") or "", "类别未识别")
     lines = [
-        f"申请包：{report['package']}（{kind}）  申请日期：{report.get('application_date') or '未识别'}  "
+        f"申请包：{report['package']}（{kind}，{report.get('district') or '区县未识别'}）  "
+        f"申请日期：{report.get('application_date') or '未识别'}  "
         f"规则集：{report['ruleset']}  编号：{report['package_id'][:12]}",
         f"结论：{VERDICT_ZH.get(report['verdict'], report['verdict'])}（{report['verdict']}）",
     ]

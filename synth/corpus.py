@@ -59,7 +59,8 @@ def generate_corpus(out_dir: str | Path, count: int, seed: int, profile: Profile
     procs = processes or min(2, os.cpu_count() or 1)
     jobs = [(s, str(out)) for s in specs]
     if procs > 1 and len(specs) > 1:
-        with mp.get_context("spawn" if os.name == "nt" else "fork").Pool(procs, initializer=_init_worker) as pool:
+        # forkserver, not fork: forking a threaded parent (test runners, OpenCV) can deadlock the child on import locks
+        with mp.get_context("spawn" if os.name == "nt" else "forkserver").Pool(procs, initializer=_init_worker) as pool:
             entries = pool.map(_one, jobs, chunksize=1)
     else:
         entries = [_one(j) for j in jobs]

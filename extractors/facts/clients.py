@@ -208,7 +208,9 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
     pw_known = [r for r in rows if r.public_welfare is not None]
     pw_yes = sum(1 for r in pw_known if r.public_welfare)
     evidence = _summary_evidence(rows)
-    conf = min((r.evidence.confidence for r in rows if r.evidence.confidence is not None), default=None)
+    # one weak cell does not make a 50-row count weak (bounds carry the unreadable cells); the median row does
+    confs = sorted(r.evidence.confidence for r in rows if r.evidence.confidence is not None)
+    conf = confs[len(confs) // 2] if confs else None
     invalid = [r.uscc for r in rows if r.uscc and not validate_uscc(r.uscc).valid]
     # what the unreadable cells could at most change: rules decide only when both bounds agree
     details = {"small_micro_bounds": (small_micro / n, (small_micro + unknown_size) / n),

@@ -159,3 +159,14 @@ def test_declaration_name_obstructed_by_seal_is_not_a_mismatch():
     assert got["X-NAME"] is Outcome.PASS
     other = fact("declaration.name", "宁波某某贸易有限公司", 0.97)
     assert outcomes(clean_certification({"extra:declaration.name": other}))["X-NAME"] is Outcome.FAIL
+
+
+def test_low_confidence_pass_needs_corroboration():
+    weak = fact("applicant.established_on", date(2016, 6, 24), 0.3)
+    assert outcomes(clean_certification({"observed:applicant.established_on": weak}))["E-AGE"] is Outcome.PASS
+    other = fact("applicant.established_on", date(2016, 6, 24), 0.3)
+    changed = {"observed:applicant.established_on": other,
+               "declared:applicant.established_on": fact("applicant.established_on", date(2015, 1, 1))}
+    assert outcomes(clean_certification(changed))["E-AGE"] is Outcome.REVIEW
+    weak_count = fact("service.smes_served", 30, 0.3)
+    assert outcomes(clean_certification({"observed:service.smes_served": weak_count}))["E-SMES"] is Outcome.REVIEW

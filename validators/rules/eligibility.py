@@ -12,6 +12,12 @@ from validators.rules.base import BOTH, CERT, Rule, RuleContext, finding, low_co
 O = Outcome
 
 
+def _agrees(declared, observed) -> bool:
+    if isinstance(observed, float):
+        return abs(float(declared) - observed) <= 0.01 + 1e-9
+    return declared == observed
+
+
 def _declared_only(rule: str, title: str, ctx: RuleContext, name: str) -> Finding:
     d = ctx.facts.declared.get(name)
     if d is not None:
@@ -72,7 +78,8 @@ def age(ctx: RuleContext) -> Finding:
     except ValueError:  # 29 February
         anniversary = est.value.replace(year=est.value.year + years, day=28)
     ok = anniversary <= day
-    if not ok and ctx.low(est):
+    declared = ctx.facts.declared.get("applicant.established_on")
+    if ctx.low(est) and not (declared is not None and declared.value == est.value):
         return low_conf_review("E-AGE", t, est, observed=est.value)
     msg = f"{t}：成立日期{est.value.isoformat()}，申请日期{day.isoformat()}，已注册{_years_between(est.value, day):.1f}年"
     return finding("E-AGE", O.PASS if ok else O.FAIL, msg, est, observed=est.value)
@@ -108,7 +115,8 @@ def _minimum(rule: str, t: str, name: str, threshold: str, fmt) -> callable:
             return finding(rule, O.REVIEW, f"{t}：部分行的规模或收费类型无法识别，核实值在{fmt(lo)}至{fmt(hi)}之间{note}，需人工核对",
                            f, declared=d and d.value, observed=f.value, reason="unreadable_cells")
         ok = f.value >= need
-        if not ok and ctx.low(f):
+        # a weak reading decides nothing on its own; the declared value agreeing with it corroborates it
+        if ctx.low(f) and not (d is not None and _agrees(d.value, f.value)):
             return low_conf_review(rule, t, f, declared=d and d.value, observed=f.value)
         msg = f"{t}：核实值{fmt(f.value)}{note}，要求不低于{fmt(need)}"
         return finding(rule, O.PASS if ok else O.FAIL, msg, f, declared=d and d.value, observed=f.value)
@@ -139,7 +147,7 @@ def premises(ctx: RuleContext) -> Finding:
     if end is None or day is None:
         return finding("E-PREMISES", O.REVIEW, f"{t}：未能识别租赁期限或申请日期", lessee, reason="missing_evidence")
     covers = end.value >= day and (start is None or start.value <= day)
-    if not covers and ctx.low(end, start):
+    if ctx.low(end, start):
         return low_conf_review("E-PREMISES", t, end, start, observed=end.value)
     span = f"{start.value.isoformat() if start else '?'}至{end.value.isoformat()}"
     if covers:
