@@ -131,3 +131,13 @@ def _first_ratio(s: str):
 read_date = _typed(_first_date)
 read_count = _typed(_first_count)
 read_ratio = _typed(_first_ratio)
+
+
+# How each applicant fact is read from its labelled value (the form and the licence share these).
+APPLICANT_READERS = {
+    "applicant.name": read_org,
+    "applicant.uscc": read_uscc,
+    "applicant.legal_representative": read_person,
+    "applicant.address": read_text,
+    "applicant.established_on": read_date,
+}

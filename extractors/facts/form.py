@@ -4,14 +4,11 @@ from __future__ import annotations
 import re
 
 from extractors.facts.common import (
+    APPLICANT_READERS,
     fact_from,
     read_count,
     read_date,
-    read_org,
-    read_person,
     read_ratio,
-    read_text,
-    read_uscc,
 )
 from extractors.facts.labels import FORM_LABELS, read_labelled
 from extractors.facts.textview import TextView
@@ -21,11 +18,7 @@ from extractors.models import Fact
 KINDS = {"入库培育": "cultivation", "培育": "cultivation", "认定": "certification"}
 
 _READERS = {
-    "applicant.name": read_org,
-    "applicant.uscc": read_uscc,
-    "applicant.legal_representative": read_person,
-    "applicant.address": read_text,
-    "applicant.established_on": read_date,
+    **APPLICANT_READERS,
     "application.date": read_date,
     "service.smes_served": read_count,
     "service.small_micro_share": read_ratio,

@@ -1,19 +1,13 @@
 """Observed applicant facts from the business licence (营业执照) or legal-person certificate."""
 from __future__ import annotations
 
-from extractors.facts.common import best_uscc, fact_from, read_date, read_org, read_person, read_text, read_uscc
+from extractors.facts.common import APPLICANT_READERS, best_uscc, fact_from
 from extractors.facts.labels import LICENCE_LABELS, read_labelled
 from extractors.facts.textview import TextView
 from extractors.models import Fact
 from extractors.normalize.dates import parse_term
 
-_READERS = {
-    "applicant.name": read_org,
-    "applicant.uscc": read_uscc,
-    "applicant.legal_representative": read_person,
-    "applicant.address": read_text,
-    "applicant.established_on": read_date,
-}
+_READERS = APPLICANT_READERS
 
 
 def _address_continuation(view: TextView, fact: Fact) -> Fact:

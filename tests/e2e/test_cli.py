@@ -88,7 +88,7 @@ def test_hostile_package_still_gets_a_report(tmp_path, home, package):
         zf.writestr("../../escape.txt", b"x")
         zf.writestr("empty.pdf", b"")
         zf.writestr("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\n")
-        zf.writestr("notes.txt", "plain text".encode())
+        zf.writestr("notes.txt", b"plain text")
     p = run("check", str(z), "--json", "-q", env_home=home)
     assert p.returncode == 0, p.stderr
     report = json.loads(p.stdout)
