@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.context import ExtractionContext
-from extractors.imaging import remove_red
+from extractors.imaging import crop_to_page, remove_red
 from extractors.models import ExtractedDocument, Page
 from extractors.ocr import OCR_PIPELINE_VERSION, ocr_pages
 from intake.models import Document, FileType, Problem
@@ -58,7 +58,7 @@ class ImageExtractor:
                                             f"frame {k + 1} is {w}x{h} pixels, over the limit", subject))
                     continue
                 frame = ImageOps.exif_transpose(im.copy()) or im  # phones store the turn in EXIF
-                yield k + 1, remove_red(np.asarray(frame.convert("RGB")))
+                yield k + 1, remove_red(crop_to_page(np.asarray(frame.convert("RGB"))))
             except (OSError, ValueError, EOFError, Image.DecompressionBombError) as exc:
                 # Truncated files decode partly or not at all: report, keep the frames already read.
                 log.info("frame %d of %s unreadable: %s", k + 1, subject, exc)

@@ -172,3 +172,42 @@ def map_box_back(box: tuple[float, float, float, float], matrix: np.ndarray) -> 
     x0, y0, x1, y1 = box
     pts = np.array([[x0, y0, 1], [x1, y0, 1], [x0, y1, 1], [x1, y1, 1]], dtype=np.float64) @ inv.T
     return (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
+
+
+def _order_corners(pts: np.ndarray) -> np.ndarray:
+    """Top-left, top-right, bottom-right, bottom-left."""
+    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], dtype=np.float32)
+
+
+def crop_to_page(rgb: np.ndarray) -> np.ndarray:
+    """A phone photo of a page on a desk → the page alone, perspective straightened.
+
+    The page is the largest bright region; only when it clearly sits inside a darker surround
+    (30–97 % of the picture) is it cut out, so flat scans pass through untouched. The result
+    is the page image the OCR boxes refer to.
+    """
+    h, w = rgb.shape[:2]
+    scale = min(1.0, 900 / max(h, w))
+    small = cv2.resize(rgb, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    _, bright = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return rgb
+    page = max(contours, key=cv2.contourArea)
+    share = cv2.contourArea(page) / float(small.shape[0] * small.shape[1])
+    if not 0.30 < share < 0.97:
+        return rgb
+    quad = cv2.approxPolyDP(page, 0.02 * cv2.arcLength(page, True), True)
+    corners = quad.reshape(-1, 2) if len(quad) == 4 else cv2.boxPoints(cv2.minAreaRect(page))
+    src = _order_corners(np.asarray(corners, dtype=np.float32) / scale)
+    tl, tr, br, bl = src
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    if width < 200 or height < 200:
+        return rgb
+    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    return cv2.warpPerspective(rgb, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=(255, 255, 255))

@@ -262,10 +262,11 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
             if not osd_done and (_mean(tw) < ctx.low_conf or len(tw) < 5):
                 # Upside-down or sideways pages read as garbage with low confidence; ask OSD only then.
                 extra = _osd(prep.ocr_image, deadline)
-                if extra:
-                    prep2 = imaging.prepare(gray, (rot + extra) % 360)
+                tries = [extra] if extra else [90, 270]  # OSD has no opinion on many photos: try both sides
+                for turn in tries:
+                    prep2 = imaging.prepare(gray, (rot + turn) % 360)
                     tw2 = _words(prep2.ocr_image, ctx, deadline)
-                    if _mean(tw2) > _mean(tw):
+                    if _score(tw2) > _score(tw):
                         prep, tw = prep2, tw2
             if ctx.engine is OcrEngine.CASCADE:
                 found, changed = _cascade(prep, _tess_lines(tw), ctx, deadline, threads)
@@ -286,6 +287,11 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                           f"low OCR confidence on page {number}", subject)
     return Page(**base, lines=tuple(lines), tables=tuple(tables), engine=engine, mean_conf=conf,  # type: ignore[arg-type]
                 problem=problem)
+
+
+def _score(words) -> float:
+    """How well a page read: confident characters, so a sideways page (few, weak words) loses."""
+    return sum(len(w.text) * (w.conf or 0.0) for w in words)
 
 
 def _osd(img: np.ndarray, deadline: float) -> int:

@@ -9,7 +9,7 @@ from extractors.facts.values import all_org_names, org_name
 from extractors.models import Fact
 from extractors.normalize.dates import find_dates
 
-_SIGNER = re.compile(r"(?:申请单位|声明单位|承诺单位|单位名称|申报单位)(?:\([^)]{0,6}\))?\s*[:：]\s*")
+_SIGNER = re.compile(r"(?:申请单位|声明单位|承诺单位|单位名称|申报单位|声明人)(?:\([^)]{0,6}\))?\s*[:：]?\s*")
 _ADDRESSEE = re.compile(r"经济和信息化|经信|中小企业发展服务中心|人民政府")
 
 

@@ -27,7 +27,8 @@ _SIGNS: tuple[tuple[DocumentKind, str, str], ...] = (
     (DocumentKind.FORM, r"申请表|申报表", r"申请类别|服务类别|年服务中小微企业|集聚服务机构|推荐意见"),
     (DocumentKind.SELF_EVAL, r"自评报告|自评|成效.{0,4}报告", r"自评|成效"),
     (DocumentKind.REPORT, r"申请报告|申报报告", r"运营单位简介|服务机构简介|整合社会服务资源|经济效益和社会效益"),
-    (DocumentKind.LICENSE, r"营业执照|法人证书|登记证书|执业许可证", r"登记机关|经营范围|业务范围|营业期限|注册资本|开办资金"),
+    (DocumentKind.LICENSE, r"营业执照|营业.照|营.执照|法人证书|登记证书|执业许可证",
+     r"登记机关|经营范围|业务范围|营业期限|注册资本|开办资金|企业信用信息公示系统|市场监督管理"),
     (DocumentKind.PREMISES, r"租赁合同|租赁协议|租房合同|产权证|不动产权|房屋所有权", r"出租方|承租方|租赁期限|租金|权利人"),
     (DocumentKind.EQUIPMENT, r"设备清单|设施清单|设施设备|仪器设备|软件清单", r"规格型号|购置日期|设备名称"),
     (DocumentKind.STAFF, r"人员名单|人员情况|人员一览|团队名单|专业人员", r"职称|学历|从业年限|专/兼职|专职"),
@@ -38,6 +39,8 @@ _SIGNS: tuple[tuple[DocumentKind, str, str], ...] = (
 )
 
 _TITLE_CHARS = 160
+_CLIENT_ROW = re.compile(r"[0-9A-Z]{10,20}")
+_SIZE_WORD = re.compile(r"[大中小微]型")
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,11 @@ def _client_table_present(doc: ExtractedDocument) -> bool:
                 ):
                     return True
     head = doc.text[:100000]
-    return bool(re.search(r"企业名称.{0,40}(统一社会信用代码|信用代码).{0,40}(规模|类型)", head, re.S))
+    if re.search(r"企业名称.{0,40}(统一社会信用代码|信用代码).{0,40}(规模|类型)", head, re.S):
+        return True
+    # a continuation page (a second photo, a page without the header): rows of code + size
+    rows = sum(1 for ln in head.split("\n") if _CLIENT_ROW.search(ln) and _SIZE_WORD.search(ln))
+    return rows >= 5
 
 
 def _title_zone(text: str) -> str:

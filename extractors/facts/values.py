@@ -17,7 +17,7 @@ CATEGORY_SYNONYMS = {"人力培训": "人才培训", "信息化服务": "信息�
 
 # Glyphs a checked box comes out as: real symbols, and what OCR makes of them.
 CHECKED = "☑✔✓√■▣☒⊠●◉回团囚凶加図区四田目国因"
-UNCHECKED = "□☐口○◯"
+UNCHECKED = "□☐口○◯〇oO0D"  # an empty box is a clean square: OCR reads it as 口 or a round letter
 
 
 def org_name(value: str) -> tuple[str, int] | None:
@@ -59,17 +59,25 @@ def person_name(value: str) -> tuple[str, int] | None:
     return name, value.find(name[0])
 
 
-_MARK_PAIRS = (("[√]", "√"), ("(√)", "√"), ("(✓)", "√"), ("[✓]", "√"), ("(x)", "√"), ("(X)", "√"), ("( )", "□"),
-               ("()", "□"), ("[ ]", "□"), ("[]", "□"))
+_OPEN, _CLOSE = "[【(（", "]】)）"
 
 
 def _mark(s: str) -> str | None:
-    """The box glyph in a short stretch next to an option: "√" for ticked, "□" for empty, None if none."""
-    t = s.replace(" ", "") if "( )" not in s and "[ ]" not in s else s
-    for pair, glyph in _MARK_PAIRS:
-        if pair in t:
-            return glyph
-    t = t.replace(" ", "")
+    """The box glyph in a short stretch next to an option: "√" for ticked, "□" for empty, None if none.
+
+    Bracket boxes come back from OCR as "[V]", "[M", "【】", "[ ]", "[1": whatever stands inside the
+    bracket is the tick; an empty pair is an empty box.
+    """
+    t = s.replace(" ", "")
+    for i, ch in enumerate(t):
+        if ch in _OPEN:
+            inner = t[i + 1: i + 2]
+            if not inner or inner in _CLOSE or inner in "1|lI!":  # "]" is often read as 1 or |
+                return "□"
+            if not ("\u4e00" <= inner <= "\u9fff") or inner in CHECKED:
+                return "√"
+    if ("( )" in s or "[ ]" in s) and "√" not in s:
+        return "□"
     for ch in t:
         if ch in CHECKED:
             return "√"
@@ -100,7 +108,7 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
     # boxes after their options mark the last option too ("认定( )"); a lone tick between two
     # options ("入库培育 √认定") belongs to the option after it
     suffix = before_first is None and after_last is not None
-    found: list[str] = []
+    marks: list[tuple[str, str | None]] = []
     for i, (start, end, name) in enumerate(hits):
         if suffix:
             stop = hits[i + 1][0] if i + 1 < len(hits) else min(len(text), end + 4)
@@ -108,7 +116,12 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
         else:
             prev_end = hits[i - 1][1] if i else max(0, start - 3)
             mark = _mark(text[max(prev_end, start - 3): start])
-        canon = synonyms.get(name, name)
-        if mark == "√" and canon not in found:
+        marks.append((synonyms.get(name, name), mark))
+    # In a row of boxes OCR keeps the empty ones (clean squares) but may drop a ticked one: an
+    # option with no glyph there was most likely ticked. Rows of bare ticks ("√认定") have no boxes.
+    boxes = any(m == "□" for _, m in marks)
+    found: list[str] = []
+    for canon, mark in marks:
+        if (mark == "√" or (mark is None and boxes)) and canon not in found:
             found.append(canon)
     return found

@@ -41,8 +41,11 @@ def _equal(rule: str, t: str, name: str, same, show=str):
 
 
 def _obstructed(read: str, ref: str) -> bool:
+    """A damaged copy of `ref` (seal ink, signature strokes over it), not another organisation's name."""
     a, b = norm_org_name(read), norm_org_name(ref)
-    return len(a) < len(b) and a[:2] == b[:2] and a[-4:] == b[-4:] and _similar(a, b) >= 0.6
+    if len(a) < len(b) and a[:2] == b[:2] and a[-4:] == b[-4:] and _similar(a, b) >= 0.6:
+        return True
+    return _similar(a, b) >= 0.75
 
 
 def _similar(a: str, b: str) -> float:
