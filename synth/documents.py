@@ -146,7 +146,7 @@ def premises(spec: PackageSpec, rng: random.Random) -> Doc:
                                      Table(rows, 0, [1, 3], lines="grid"), Seal("宁波市自然资源和规划局")])
     term = rng.choice([f"租赁期限自{d(p.start)}起至{d(p.end)}止。",
                        f"租赁期限：{d(p.start)}至{d(p.end)}。",
-                       f"租赁期限为{p.end.year - p.start.year + (1 if p.end.month >= p.start.month else 0)}年，自{d(p.start)}起至{d(p.end)}止。"])
+                       f"租赁期限为{round((p.end - p.start).days / 365.25)}年，自{d(p.start)}起至{d(p.end)}止。"])
     b = [Heading("房屋租赁合同"), Para(f"出租方（甲方）：{p.lessor}"), Para(f"承租方（乙方）：{p.lessee}"),
          Para("甲乙双方经友好协商，就乙方租用甲方房屋事宜达成如下协议：", indent=True),
          Para(f"第一条　甲方将位于{p.address}的房屋出租给乙方作为办公及服务场所使用，建筑面积{p.area_m2}平方米。", indent=True),

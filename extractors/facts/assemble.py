@@ -53,6 +53,7 @@ class _Readings:
     premises: list[dict[str, Fact]] = field(default_factory=list)
     declarations: list[dict[str, Fact]] = field(default_factory=list)
     agreements: list[Agreement] = field(default_factory=list)
+    agreement_views: list[TextView] = field(default_factory=list)
     clients: list[ClientRow] = field(default_factory=list)
     extra: dict[str, Fact] = field(default_factory=dict)
 
@@ -68,7 +69,7 @@ class _Readings:
         if DocumentKind.DECLARATION in kinds:
             self.declarations.append(read_declaration(view))
         if DocumentKind.AGREEMENT in kinds:
-            self.agreements.extend(read_agreements(view))
+            self.agreement_views.append(view)  # read once the applicant is known (who is the counterparty)
         if DocumentKind.CLIENT_LIST in kinds:
             self.clients.extend(read_clients(ex, view))
         if DocumentKind.REPORT in kinds:
@@ -120,6 +121,10 @@ def assemble(extracted: list[tuple[Document, ExtractedDocument]], declared_json:
     for k in ("declaration.name", "declaration.date"):
         if k in decl:
             extra[k] = decl[k]
+    who = observed.get("applicant.name") or declared.get("applicant.name")
+    code = observed.get("applicant.uscc") or declared.get("applicant.uscc")
+    for view in r.agreement_views:
+        r.agreements.extend(read_agreements(view, (who and who.value, code and code.value)))
     observed.update(client_facts(r.clients))
     if r.clients:
         extra["clients"] = Fact("clients", r.clients, ())
@@ -144,14 +149,18 @@ def _partners(agreements: list[Agreement], day: date) -> Fact:
     from extractors.normalize.names import norm_org_name
 
     valid: dict[str, Agreement] = {}
+    names: dict[str, str] = {}  # normalised name -> key: one counterparty seen with and without its code
     unknown = 0
     for a in agreements:
         ok = a.valid_on(day)
         if ok is None:
             unknown += 1
         if ok:
-            key = a.party_b_uscc or norm_org_name(a.party_b or "")
+            name = norm_org_name(a.party_b or "")
+            key = names.get(name) or a.party_b_uscc or name
             valid.setdefault(key, a)
+            if name:
+                names.setdefault(name, key)
     ev = tuple(e for a in valid.values() for e in a.evidence)
     confs = [e.confidence for e in ev if e.confidence is not None]
     note = f"协议{len(agreements)}份，于申请日有效{len(valid)}家"

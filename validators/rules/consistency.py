@@ -43,6 +43,8 @@ def _equal(rule: str, t: str, name: str, same, show=str):
 def _obstructed(read: str, ref: str) -> bool:
     """A damaged copy of `ref` (seal ink, signature strokes over it), not another organisation's name."""
     a, b = norm_org_name(read), norm_org_name(ref)
+    if len(a) < len(b) and (b.endswith(a) or b.startswith(a)):  # only the part beside the seal was legible
+        return True
     if len(a) < len(b) and a[:2] == b[:2] and a[-4:] == b[-4:] and _similar(a, b) >= 0.6:
         return True
     return _similar(a, b) >= 0.75
@@ -167,7 +169,13 @@ def _share(rule: str, t: str, name: str):
 
 
 def partners(ctx: RuleContext) -> Finding:
-    return _equal("X-PARTNERS", "集聚服务机构数一致", "service.partner_institutions", lambda a, b: a == b)(ctx)
+    t = "集聚服务机构数一致"
+    d, o = ctx.facts.declared.get("service.partner_institutions"), ctx.facts.observed.get("service.partner_institutions")
+    unknown = o.details.get("term_unknown", 0) if o is not None else 0
+    if d is not None and o is not None and d.value != o.value and unknown and o.value < d.value <= o.value + unknown:
+        return finding("X-PARTNERS", O.REVIEW, f"{t}：申报{d.value}家，可确认于申请日有效的协议{o.value}份，另有{unknown}份合作期限无法辨认",
+                       d, o, declared=d.value, observed=o.value, reason="missing_evidence")
+    return _equal("X-PARTNERS", t, "service.partner_institutions", lambda a, b: a == b)(ctx)
 
 
 CONSISTENCY_RULES = (
