@@ -1,31 +1,43 @@
 """The served-client list (服务企业名单): rows, distinct clients, small/micro and public-welfare shares.
 
-Rows come from tables when the extractor found them (docx, xlsx, text PDFs, ruled
-scans) and otherwise from text lines that carry a credit code. Clients are counted
-once by USCC (else by normalised name); shares follow SPEC: small/micro over
+Rows are read two ways and joined page by page: from the tables the extractor found
+(docx, xlsx, text PDFs, ruled or aligned scans; header perhaps only on the first
+page, or missing) and from the page's text lines (`序号 名称 代码 规模 … 是/否`).
+A table drops rows at page edges and OCR splits wrapped cells into fragment rows, so
+fragments are joined first and the line reading adds the rows the tables missed.
+Clients are counted once by USCC or name; shares follow SPEC: small/micro over
 distinct clients, public-welfare over service rows.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 from extractors.facts.textview import TextView
-from extractors.models import BBox, Evidence, ExtractedDocument, Fact, Table
+from extractors.models import BBox, Cell, Evidence, ExtractedDocument, Fact, Table
 from extractors.normalize.names import norm_org_name
 from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
 
-_COLS = {
-    "name": r"企业名称|客户名称|单位名称|服务对象|企业\(单位\)名称|名称",
-    "uscc": r"信用代码|统一代码",
-    "size": r"规模|类型|划型",
-    "pw": r"公益|低收费|收费类型|服务性质|是否免费|收费性质",
-    "fee": r"收费金额|金额|收费\(元\)|费用",
-}
 _TOTAL = re.compile(r"合计|总计|小计|共计")
 _SIZE = (("微", "micro"), ("小", "small"), ("中", "medium"), ("大", "large"))
+_SIZE_OCR = {"天": "大", "夭": "大"}  # look-alikes OCR gives for a lone 大
 _PW_YES = ("是", "√", "✓", "Y", "y", "免费", "低收费", "公益", "优惠")
 _PW_NO = ("否", "×", "N", "n", "市场价", "正常收费", "标准收费", "市场化", "收费")
+_ORG_END = re.compile(r"(公司|厂|中心|事务所|合作社|店|部|院|所|社|场|行|馆)$")
+_ORG_WORD = re.compile(r"公司|厂|中心|事务所|合作社|店|部|院")
+_PLACE = re.compile(r"^(宁波|慈溪|余姚|象山|宁海|奉化|鄞州|镇海|北仑|江北|海曙|浙江)")
+_CJK = r"\u4e00-\u9fff"
+_LEAD = re.compile(rf"^[^{_CJK}0-9A-Za-z]*(?:[一口][^{_CJK}0-9A-Za-z]*)?(\d \d(?![0-9A-Za-z])|\d{{1,3}}(?![0-9A-Za-z]))?"
+                   rf"[^{_CJK}0-9A-Za-z]*")
+_NAME_RUN = re.compile(rf"[{_CJK}（）()]+")
+_CODE_RUN = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)?")
+_SIZE_WORD = re.compile(r"(微型|小型|中型|大型)")
+# where the 服务内容 cell starts when OCR runs the name, size and service together
+_SERVICE = r"(?=信息|政策|市场|技能|财税|工商|知识|管理|新员|质量|项目|创业|咨询|培训|辅导|融资|法律|人才|技术|检测)"
+_SIZE_BEFORE_SERVICE = re.compile(rf"([微小中大])型?{_SERVICE}")
+_NAME_BEFORE_SERVICE = re.compile(rf"(公司|厂|中心|事务所|合作社){_SERVICE}")
+_PW_TAIL = re.compile(rf"(低收费|免费|市场价|正常收费|标准收费|市场化|公益|是|否|√|×)[^{_CJK}0-9A-Za-z]*$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,7 @@ def size_of(cell: str) -> str | None:
         if word in c:
             return dict(_SIZE)[word[0]]
     if len(c) <= 2:
+        c = "".join(_SIZE_OCR.get(ch, ch) for ch in c)
         for ch, size in _SIZE:
             if ch in c:
                 return size
@@ -89,10 +102,66 @@ def _is_header(cells: list[str]) -> bool:
     return hits >= 3
 
 
+def _clean_name(s: str) -> str:
+    """Trim quotes and stray marks; undo OCR's doubled reading of one cell ("X公司X公司", "宁波X厂X厂")."""
+    s = re.sub(r"^[\"“”'‘’。.,，、:：;|\]\[\s一口]+|[\"“”'‘’。.,，、:：;|\s]+$", "", s).replace(" ", "")
+    for k in range(4, len(s) - 3):
+        if s[k:] in s[:k]:
+            return s[:k]
+    return s
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One table row or text line as read, before fragments of one wrapped row are joined."""
+
+    serial: str | None
+    name: str
+    code: str  # letters and digits as read, perhaps a fragment
+    size: str | None
+    pw: bool | None
+    evidence: Evidence
+    loose: bool = False  # read as free text (a line, or a table row off the table's grid): needs a size
+
+
+def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | None]:
+    """serial, name, code, size, public-welfare from a row read as one string (`12宁波X有限公司9133…小型…否`)."""
+    lead = _LEAD.match(text)
+    serial = lead.group(1).replace(" ", "") if lead and lead.group(1) else None
+    rest = text[lead.end():] if lead else text
+    name, code, size = "", "", None
+    m = _NAME_RUN.match(rest)
+    if m:
+        run = m.group(0)
+        sw = _SIZE_WORD.search(run)
+        if sw and (sw.start() >= 5 or sw.start() == 0):
+            name, size, after = run[: sw.start()], dict(_SIZE)[sw.group(0)[0]], run[sw.end():] + rest[m.end():]
+        else:
+            sz = _SIZE_BEFORE_SERVICE.search(run, 5)
+            nb = _NAME_BEFORE_SERVICE.search(run, 3)
+            if sz:
+                name, size, after = run[: sz.start()], dict(_SIZE)[sz.group(1)], run[sz.end():] + rest[m.end():]
+            elif nb:
+                name, after = run[: nb.end()], run[nb.end():] + rest[m.end():]
+            else:
+                name, after = run, rest[m.end():]
+        rest = after
+    rest = rest.lstrip()
+    c = _CODE_RUN.match(rest)
+    if c:
+        code = c.group(0).replace(" ", "").upper()[:18]  # a date glued on after one space is not the code's
+        rest = rest[c.end():].lstrip()
+    if size is None and rest[:1] in "微小中大" and rest:
+        size = dict(_SIZE)[rest[0]]
+    pw_m = _PW_TAIL.search(rest)
+    pw = pw_of(pw_m.group(1)) if pw_m else None
+    return serial, _clean_name(name), code, size, pw
+
+
 def _column_roles(rows: list[list[str]]) -> dict[str, int]:
     """Which column holds what, judged by the cells' content (headers are often garbled by OCR)."""
     width = max(len(r) for r in rows)
-    score: dict[str, list[float]] = {k: [0.0] * width for k in ("uscc", "size", "pw", "name", "fee")}
+    score: dict[str, list[float]] = {k: [0.0] * width for k in ("uscc", "size", "pw", "name", "fee", "no")}
     for r in rows:
         for i, c in enumerate(r):
             c = c.replace(" ", "")
@@ -102,10 +171,12 @@ def _column_roles(rows: list[list[str]]) -> dict[str, int]:
                 score["size"][i] += 1
             if pw_of(c) is not None and len(c) <= 4:
                 score["pw"][i] += 1
-            if re.search(r"公司|厂|中心|事务所|合作社|店|部|院", c) and len(c) >= 5:
+            if _ORG_WORD.search(c) and len(c) >= 5:
                 score["name"][i] += 1
             if re.fullmatch(r"[\d,.]+", c):
                 score["fee"][i] += 1
+            if re.fullmatch(r"\d{1,3}", c):
+                score["no"][i] += 1
     roles: dict[str, int] = {}
     n = len(rows)
     for role in ("uscc", "size", "name", "pw", "fee"):
@@ -113,95 +184,204 @@ def _column_roles(rows: list[list[str]]) -> dict[str, int]:
         best = max((i for i in range(width) if i not in taken), key=lambda i: score[role][i], default=None)
         if best is not None and score[role][best] >= max(1.0, 0.3 * n):
             roles[role] = best
+    # the 序号 column: left of the name, mostly small numbers (fees are numbers too, further right)
+    if "name" in roles and roles["name"] > 0 and score["no"][roles["name"] - 1] >= 0.3 * n:
+        roles["no"] = roles["name"] - 1
     return roles
 
 
-def _rows_from_tables(doc: ExtractedDocument) -> list[ClientRow]:
-    """Rows of every client table in the document (continuation pages too), columns judged by content."""
-    raw: list[tuple[list[str], tuple, int, object]] = []
-    seen_header = False
-    for page in doc.pages:
-        for table in page.tables:
-            for r in table.rows:
-                cells = [c.text for c in r]
-                if _is_header(cells):
-                    seen_header = True
-                    continue
-                raw.append((cells, r, page.number, page.source))
-    if not seen_header or not raw:
+def _cells_evidence(doc: ExtractedDocument, page, cells: tuple[Cell, ...]) -> Evidence:
+    boxes = [c.bbox for c in cells if c.bbox]
+    confs = [c.conf for c in cells if c.conf is not None]
+    return Evidence(document=doc.name, page=page.number, text=" ".join(c.text for c in cells if c.text),
+                    bbox=BBox.around(boxes), confidence=min(confs) if confs else None, source=page.source)
+
+
+def _cell_reader(cells: list[str], roles: dict[str, int]):
+    return lambda role: cells[roles[role]] if role in roles else ""
+
+
+def _table_parts(doc: ExtractedDocument, page, table: Table, known: dict[int, dict[str, int]]) -> list[_Part]:
+    """A client table's rows (header, if any, and totals skipped); [] if the table is not a client list.
+
+    A table counts as a client list by its content, not its header: continuation pages and
+    tables whose header the extractor cut off have none. It needs a size column and a
+    name or code column, or the width of a client table met before (`known`, by width):
+    a page's last row or two are too few to judge by."""
+    body = [r for r in table.rows if not _is_header([c.text for c in r])]
+    if not body:
         return []
-    width = max(len(c) for c, *_ in raw)
-    body = [c for c, *_ in raw if len(c) >= width - 1]
-    roles = _column_roles(body)
-    if "uscc" not in roles and "name" not in roles:
-        return []
-    rows = []
-    for cells, r, page_no, source in raw:
-        if len(cells) < width - 1:
+    widths = [len(r) for r in body]
+    width = max(set(widths), key=lambda w: (widths.count(w), w))
+    regular = [[c.text for c in r] for r in body if len(r) == width]
+    roles = _column_roles(regular) if regular else {}
+    if "size" not in roles or not ({"uscc", "name"} & set(roles)):
+        if width not in known or len(regular) > 3:
+            return []
+        roles = known[width]
+    known[width] = roles
+    parts = []
+    for r in body:
+        cells = [c.text for c in r]
+        if _TOTAL.search("".join(cells)[:16]):
             continue
-        row = _row(cells, roles, r, page_no, doc.name, source)
-        if row:
-            rows.append(row)
-    return rows
-
-
-def _row(cells, roles, r, page_no, doc_name, source) -> ClientRow | None:
-    def cell(col: str) -> str:
-        i = roles.get(col)
-        return cells[i] if i is not None and i < len(cells) else ""
-
-    name = re.sub(r"^[\"“”'‘’。.,，\s]+|[\"“”'‘’。.,，\s]+$", "", cell("name"))
-    joined = "".join(cells)
-    if _TOTAL.search(joined[:16]) or _is_header(cells):
-        return None
-    code, _ = _code(cell("uscc")) if "uscc" in roles else (None, False)
-    if not name and not code:
-        return None
-    pw = pw_of(cell("pw")) if "pw" in roles else None
-    if pw is None and "pw" not in roles and "fee" in roles:
-        fee = re.sub(r"[^\d.]", "", cell("fee"))
-        pw = (float(fee) == 0) if fee.replace(".", "").isdigit() else None
-    boxes = [c.bbox for c in r if c.bbox]
-    confs = [c.conf for c in r if c.conf is not None]
-    ev = Evidence(document=doc_name, page=page_no, text=" ".join(c for c in cells if c), bbox=BBox.around(boxes),
-                  confidence=min(confs) if confs else None, source=source)
-    return ClientRow(name=name, uscc=code, size=size_of(cell("size")), public_welfare=pw, evidence=ev)
-
-
-def _rows_from_text(view: TextView) -> list[ClientRow]:
-    rows = []
-    text = view.text
-    pos = 0
-    for line in text.split("\n"):
-        start, pos = pos, pos + len(line) + 1
-        codes = find_usccs(line)
-        if not codes or _TOTAL.search(line):
+        ev = _cells_evidence(doc, page, r)
+        if len(r) != width:  # a merged or split row: read it as text
+            parsed = _parse_text(" ".join(t for t in cells if t.strip()))
+            name = parsed[1]
+            parts.append(_Part(*parsed, ev, loose=not (len(name) >= 5 and _ORG_END.search(name))))
             continue
-        sp = codes[0]
-        before = re.sub(r"^\s*\d{1,3}\s*", "", line[: sp.start]).replace(" ", "")
-        after = line[sp.end:]
-        tokens = after.split()
-        size = next((size_of(t) for t in tokens if size_of(t)), None)
-        pw = next((pw_of(t) for t in reversed(tokens) if pw_of(t) is not None), None)
-        ev = view.evidence(start, start + len(line))
-        rows.append(ClientRow(name=before, uscc=sp.code, size=size, public_welfare=pw, evidence=ev))
-    return rows
+
+        cell = _cell_reader(cells, roles)
+        pw = pw_of(cell("pw")) if "pw" in roles else None
+        if pw is None and "pw" not in roles and "fee" in roles:
+            fee = re.sub(r"[^\d.]", "", cell("fee"))
+            pw = (float(fee) == 0) if fee.replace(".", "").isdigit() else None
+        serial = re.sub(r"\D", "", cell("no")) or None
+        code = re.sub(r"[^0-9A-Za-z]", "", cell("uscc")).upper()
+        found = find_usccs(cell("uscc"))
+        if found:
+            code = found[0].code
+        parts.append(_Part(serial, _clean_name(cell("name")), code, size_of(cell("size")), pw, ev))
+    return parts
+
+
+def _line_parts(view: TextView) -> list[_Part]:
+    """Every text line that reads like a client row, or a fragment of one."""
+    parts = []
+    for seg in view.segments:
+        text = seg.line.text
+        if not text.strip() or _TOTAL.search(text) or _is_header([text]):
+            continue
+        serial, name, code, size, pw = _parse_text(text)
+        if not name and size is None:
+            continue
+        ev = view.evidence(seg.start, seg.end)
+        parts.append(_Part(serial, name, code, size, pw, ev, loose=True))
+    return parts
+
+
+def _is_tail(name: str) -> bool:
+    """The second line of a wrapped name cell: "限公司", "份有限公司", "司"."""
+    return 0 < len(name) <= 5 and not _PLACE.match(name)
+
+
+def _open(name: str) -> bool:
+    return len(name) >= 4 and not _ORG_END.search(name)
+
+
+def _join_code(a: str, b: str) -> str:
+    for c in (a, b):
+        if len(c) == 18 and validate_uscc(c).valid:
+            return c
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    return a + b if len(a + b) <= 18 else max(a, b, key=len)
+
+
+def _joinable(a: _Part, b: _Part) -> bool:
+    if a.evidence.page != b.evidence.page:
+        return False
+    if a.serial and b.serial and a.serial != b.serial and a.size is not None and b.size is not None:
+        return False
+    if _open(a.name) and _is_tail(b.name):
+        return True  # name cell wrapped onto a second line
+    if len(a.name) >= 5 and a.size is None and not b.name and b.size is not None:
+        return True  # name on one line, size and fee on the next (a cell centred between wrapped lines)
+    if len(a.name) >= 4 and a.size is None and b.name.startswith(a.name):
+        return True  # the same cell read twice, once cut short
+    return len(a.code) >= 15 and a.code == b.code and (a.size is None) != (b.size is None)
+
+
+def _join(a: _Part, b: _Part) -> _Part:
+    name = b.name if b.name.startswith(a.name) else a.name + (b.name if _is_tail(b.name) else "")
+    main, other = (b, a) if b.size is not None and a.size is None else (a, b)
+    ea, eb = a.evidence, b.evidence
+    span = (ea.char_span[0], eb.char_span[1]) if ea.char_span and eb.char_span else None
+    confs = [c for c in (ea.confidence, eb.confidence) if c is not None]
+    ev = replace(ea, text=f"{ea.text} / {eb.text}", bbox=BBox.around([ea.bbox, eb.bbox]), char_span=span,
+                 confidence=min(confs) if confs else None)
+    return _Part(a.serial or b.serial, name, _join_code(a.code, b.code), main.size or other.size,
+                 main.pw if main.pw is not None else other.pw, ev, a.loose and b.loose)
+
+
+def _join_fragments(parts: list[_Part]) -> list[_Part]:
+    out: list[_Part] = []
+    for p in parts:
+        if out and _joinable(out[-1], p):
+            out[-1] = _join(out[-1], p)
+        else:
+            out.append(p)
+    return out
+
+
+def _to_row(p: _Part) -> ClientRow:
+    code, _ = _code(p.code) if p.code else (None, False)
+    return ClientRow(name=p.name, uscc=code, size=p.size, public_welfare=p.pw, evidence=p.evidence)
+
+
+def _is_row(p: _Part) -> bool:
+    """A client row, not a fragment: a name, and (for free text) a size or else a long code and a 是/否."""
+    if len(p.name) < 4 and not (len(p.code) == 18 and validate_uscc(p.code).valid):
+        return False
+    if not p.loose:
+        return True
+    return len(p.name) >= 5 and (p.size is not None or (len(p.code) >= 10 and p.pw is not None))
+
+
+def _same_client(a: ClientRow, b: ClientRow) -> bool:
+    """The same row read twice (table and line): equal codes, or, unless both codes are valid
+    and differ, near-equal names (OCR misreads a character or cuts a wrapped name short)."""
+    valid = [r.uscc for r in (a, b) if r.uscc and validate_uscc(r.uscc).valid]
+    if len(valid) == 2:
+        return valid[0] == valid[1]
+    na, nb = norm_org_name(a.name), norm_org_name(b.name)
+    if len(na) < 4 or len(nb) < 4:
+        return False
+    return na in nb or nb in na or SequenceMatcher(None, na, nb).ratio() >= 0.85
 
 
 def read_clients(doc: ExtractedDocument, view: TextView) -> list[ClientRow]:
-    rows = _rows_from_tables(doc)
-    text_rows = _rows_from_text(view)
-    # OCR may miss a table's structure on some pages: keep whichever reading found more rows
-    return rows if len(rows) >= len(text_rows) else text_rows
+    """Client rows page by page: the table's rows, plus rows only the text lines show."""
+    table_rows: dict[int, list[ClientRow]] = {}
+    known: dict[int, dict[str, int]] = {}
+    for page in doc.pages:
+        parts = [p for t in page.tables for p in _table_parts(doc, page, t, known)]
+        table_rows[page.number] = [_to_row(p) for p in _join_fragments(parts) if _is_row(p)]
+    line_rows: dict[int, list[ClientRow]] = {}
+    for p in _join_fragments(_line_parts(view)):
+        if _is_row(p) and p.evidence.page is not None:
+            line_rows.setdefault(p.evidence.page, []).append(_to_row(p))
+    rows: list[ClientRow] = []
+    for page in doc.pages:
+        found = table_rows.get(page.number, [])
+        extra = [r for r in line_rows.get(page.number, []) if not any(_same_client(r, t) for t in found)]
+        rows.extend(found + extra)
+    return rows
+
+
+def _distinct(rows: list[ClientRow]) -> dict[str, ClientRow]:
+    """One entry per client: rows sharing a valid USCC or a name are the same client (a code
+    misread in one row still meets the name read in the other)."""
+    distinct: dict[str, ClientRow] = {}
+    alias: dict[str, str] = {}
+    for r in rows:
+        code = r.uscc if r.uscc and validate_uscc(r.uscc).valid else None
+        name = norm_org_name(r.name)
+        keys = [k for k in (code, name if len(name) >= 4 else None) if k]
+        key = next((alias[k] for k in keys if k in alias), keys[0] if keys else f"#{len(distinct)}")
+        for k in keys:
+            alias.setdefault(k, key)
+        distinct.setdefault(key, r)
+    return distinct
 
 
 def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
     if not rows:
         return {}
-    distinct: dict[str, ClientRow] = {}
-    for r in rows:
-        key = r.uscc if r.uscc and validate_uscc(r.uscc).valid else norm_org_name(r.name)
-        distinct.setdefault(key, r)
+    distinct = _distinct(rows)
     n = len(distinct)
     small_micro = sum(1 for r in distinct.values() if r.size in ("small", "micro"))
     unknown_size = sum(1 for r in distinct.values() if r.size is None)

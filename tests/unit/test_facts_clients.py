@@ -1,0 +1,162 @@
+"""The served-client list read from hand-built pages: tables with and without headers, fragments, text lines."""
+from __future__ import annotations
+
+import pytest
+
+from extractors.facts.clients import client_facts, pw_of, read_clients, size_of
+from extractors.facts.textview import build_view
+from extractors.models import BBox, Cell, ExtractedDocument, Line, Page, PageSource, Table
+from extractors.normalize.uscc import compute_check17, compute_check18
+
+HEADER = ("序号", "企业名称", "统一社会信用代码", "企业规模", "服务内容", "服务日期", "收费金额(元)", "是否公益/低收费")
+
+
+def uscc(n: int) -> str:
+    """A valid code, different for each n."""
+    first16 = f"91330203{n:08d}"
+    first17 = first16 + compute_check17(first16)
+    return first17 + compute_check18(first17)
+
+
+def org(n: int) -> str:
+    """Names one character apart, as real lists have them (宁波永润液压 / 宁波永海液压)."""
+    return f"宁波{'甲乙丙丁戊己庚辛壬癸'[n % 10]}{'东南西北中'[n // 10 % 5]}机械有限公司"
+
+
+def client(n: int, size: str = "小型", pw: str = "是", name: str | None = None) -> tuple[str, ...]:
+    return (str(n), name or org(n), uscc(n), size, "政策咨询", "2023.01.05", "0", pw)
+
+
+def table(*rows: tuple[str, ...], top: float = 100.0) -> Table:
+    cells = tuple(
+        tuple(Cell(t, BBox(100.0 * i, top + 40 * r, 100.0 * i + 90, top + 40 * r + 30), 0.95) for i, t in enumerate(row))
+        for r, row in enumerate(rows)
+    )
+    return Table(rows=cells, bbox=BBox(0, top, 800, top + 40 * len(rows)))
+
+
+def page(number: int, *tables: Table, lines: tuple[str, ...] = (), source: PageSource = PageSource.OCR) -> Page:
+    ls = tuple(Line(t, BBox(0, 50.0 * i, 800, 50.0 * i + 30), 0.95) for i, t in enumerate(lines))
+    return Page(number=number, source=source, lines=ls, tables=tables, width=1000, height=2000, unit="px")
+
+
+def read(*pages: Page) -> dict:
+    doc = ExtractedDocument("服务企业名单.pdf", "0" * 64, pages, "test")
+    return client_facts(read_clients(doc, build_view(doc)))
+
+
+def test_multi_page_table_with_header_once():
+    p1 = page(1, table(HEADER, *(client(n) for n in range(1, 11))))
+    p2 = page(2, table(*(client(n, size="中型", pw="否") for n in range(11, 16))))  # no header on page 2
+    facts = read(p1, p2)
+    assert facts["service.smes_served"].value == 15
+    assert facts["service.small_micro_share"].value == pytest.approx(10 / 15, abs=1e-6)
+    assert facts["service.public_welfare_share"].value == pytest.approx(10 / 15, abs=1e-6)
+    assert facts["service.smes_served"].evidence[-1].page == 2
+
+
+def test_table_without_header_or_ruling_lines_is_judged_by_content():
+    # cells from text alignment: no header row survived, columns still recognisable
+    rows = [client(n, size=("微型" if n % 2 else "大型")) for n in range(1, 9)]
+    facts = read(page(1, table(*rows)))
+    assert facts["service.smes_served"].value == 8
+    assert facts["service.small_micro_share"].value == pytest.approx(0.5)
+
+
+def test_non_client_table_is_ignored():
+    staff = table(("序号", "姓名", "职务", "职称"), ("1", "张三", "总经理", "工程师"), ("2", "李四", "培训师", "会计师"))
+    assert read(page(1, staff)) == {}
+
+
+def test_total_row_skipped():
+    rows = [client(n) for n in range(1, 6)]
+    facts = read(page(1, table(HEADER, *rows, ("合计", "5家", "", "", "", "", "0", ""))))
+    assert facts["service.smes_served"].value == 5
+    assert facts["service.smes_served"].details["rows"] == 5
+
+
+def test_duplicate_client_counted_once_but_both_rows_count_for_public_welfare():
+    rows = [client(n, pw="否") for n in range(1, 5)] + [client(2, pw="是")]
+    facts = read(page(1, table(HEADER, *rows)))
+    assert facts["service.smes_served"].value == 4
+    assert facts["service.smes_served"].details["duplicates"] == 1
+    assert facts["service.public_welfare_share"].value == pytest.approx(1 / 5)
+
+
+def test_same_client_with_misread_code_still_counted_once_by_name():
+    bad = client(3)[:2] + ("91330203MA2X",) + client(3)[3:]
+    facts = read(page(1, table(HEADER, client(1), client(2), client(3), bad)))
+    assert facts["service.smes_served"].value == 3
+
+
+@pytest.mark.parametrize(("cell", "want"), [("是", True), ("否", False), ("是.", True), ("和否", False),
+                                            ("“否", False), ("低收费", True), ("市场价", False), ("免费", True),
+                                            ("", None), ("口", None)])
+def test_ocr_noisy_yes_no_cells(cell, want):
+    assert pw_of(cell) is want
+
+
+def test_noisy_yes_no_cells_in_table_and_unreadable_ones_widen_the_bounds():
+    pws = ["是.", "和否", "是", "否", "口", "是"]
+    rows = [client(n, pw=pw) for n, pw in enumerate(pws, 1)]
+    facts = read(page(1, table(HEADER, *rows)))
+    f = facts["service.public_welfare_share"]
+    assert f.value == pytest.approx(3 / 6)
+    assert f.details["public_welfare_bounds"] == pytest.approx((3 / 6, 4 / 6))
+
+
+def test_size_cells_short_and_ocr_noisy():
+    assert size_of("小") == "small"
+    assert size_of("”中") == "medium"
+    assert size_of("天") == "large"  # OCR for a lone 大
+    assert size_of("型") is None
+
+
+def test_wrapped_name_fragment_rows_are_joined():
+    code = uscc(7)
+    rows = [
+        HEADER,
+        client(6),
+        ("", "宁波市奉化区通辰纺织股份有", code[:16], "", "", "2023.03.1", "", ""),
+        ("7", "限公司", code[16:], "小型", "市场推广", "3", "2800", "否"),
+        client(8),
+    ]
+    doc = ExtractedDocument("服务企业名单.pdf", "0" * 64, (page(1, table(*rows)),), "test")
+    got = read_clients(doc, build_view(doc))
+    assert [r.name for r in got][1] == "宁波市奉化区通辰纺织股份有限公司"
+    assert got[1].uscc == code and got[1].size == "small" and got[1].public_welfare is False
+    assert len(got) == 3
+
+
+def test_text_line_fallback_reads_glued_ocr_lines():
+    lines = (
+        "2018年服务企业明细表",
+        "序号企业名称统一社会信用代码规模服务内容服务日期额(元)服务",
+        f"1宁波市德弘橡胶制品厂{uscc(1)}中型信息化诊2018.01.0 5000否",
+        f"一2宁波市鑫弘建材有限公司{uscc(2)}小型政策咨询2018.01.2 3600否",
+        f"3宁波优越物流股份有限公司{uscc(3)}微型训2018.02.0 500是:",
+        "宁波海宏五金有限公司2018.09.0",  # a fragment: no size, no code
+        "平台已与宁波通永管理咨询有限公司签订合作协议。",  # prose naming a company is no client row
+        "-1-",
+    )
+    facts = read(page(1, lines=lines))
+    assert facts["service.smes_served"].value == 3
+    assert facts["service.small_micro_share"].value == pytest.approx(2 / 3, abs=1e-6)
+    assert facts["service.public_welfare_share"].value == pytest.approx(1 / 3, abs=1e-6)
+
+
+def test_lines_add_rows_the_table_missed_on_the_same_page():
+    # the table lost its first and last rows (page edges); the text lines still have them
+    t = table(*(client(n) for n in range(2, 6)))
+    lines = tuple(f"{n}{org(n)}{uscc(n)}小型政策咨询2023.01.05 0是" for n in range(1, 7))
+    facts = read(page(1, t, lines=lines))
+    assert facts["service.smes_served"].value == 6
+    assert facts["service.smes_served"].details["rows"] == 6
+
+
+def test_docx_table_rows_also_present_as_lines_are_not_doubled():
+    rows = [HEADER, *(client(n) for n in range(1, 6))]
+    lines = tuple(" | ".join(r) for r in rows)
+    facts = read(page(1, table(*rows), lines=lines, source=PageSource.DOCX))
+    assert facts["service.smes_served"].value == 5
+    assert facts["service.smes_served"].details["rows"] == 5
