@@ -357,7 +357,10 @@ def read_clients(doc: ExtractedDocument, view: TextView) -> list[ClientRow]:
     rows: list[ClientRow] = []
     for page in doc.pages:
         found = table_rows.get(page.number, [])
-        extra = [r for r in line_rows.get(page.number, []) if not any(_same_client(r, t) for t in found)]
+        # beside a table, a line adds a row only with a valid code of its own: wrapped cells glue two
+        # rows into one line whose code is garbage
+        extra = [r for r in line_rows.get(page.number, []) if not any(_same_client(r, t) for t in found)
+                 and (not found or (r.uscc is not None and validate_uscc(r.uscc).valid))]
         rows.extend(found + extra)
     return rows
 

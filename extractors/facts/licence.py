@@ -1,6 +1,8 @@
 """Observed applicant facts from the business licence (营业执照) or legal-person certificate."""
 from __future__ import annotations
 
+import re
+
 from extractors.facts.common import APPLICANT_READERS, best_uscc, fact_from
 from extractors.facts.labels import LICENCE_LABELS, read_labelled
 from extractors.facts.textview import TextView
@@ -61,7 +63,8 @@ def read_licence(view: TextView) -> dict[str, Fact]:
         out["applicant.address"] = _address_continuation(view, out["applicant.address"])
     if "applicant.uscc" not in out:
         # the code stands above the title, often without its label on the same line
-        got = best_uscc(view.text)
+        # the code stands above the title; the 证照编号 beside it is a serial number, not a credit code
+        got = best_uscc(re.sub(r"(证照编号|编号|No\.?)[:：]?\s*[0-9A-Za-z]+", lambda m: " " * len(m.group(0)), view.text))
         if got:
             code, s, e, valid, repaired = got
             out["applicant.uscc"] = fact_from(view, "applicant.uscc", code, s, e, valid=valid, repaired=repaired)

@@ -11,6 +11,7 @@ from storage.settings import ObjectStoreKind, StorageSettings, open_object_store
 
 
 def test_defaults_follow_xdg(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("PRESCREEN_HOME", raising=False)  # the test runner sets one for the suite
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     s = StorageSettings()
     assert s.home == tmp_path / "prescreen" and s.object_store is ObjectStoreKind.LOCAL

@@ -22,6 +22,13 @@ class RuleContext:
     kind: ApplicationKind | None
     application_date: date | None
 
+    def ocr_unsure(self, *facts: Fact | None, strict: float = 0.95) -> bool:
+        """True when a fact was read by OCR without near-certainty: a check digit that fails on such a
+        reading says "misread" at least as loudly as "invalid code"."""
+        return any(f is not None and any(e.source is not None and e.source.value == "ocr" and
+                                         (e.confidence is None or e.confidence < strict) for e in f.evidence)
+                   for f in facts)
+
     def low(self, *facts: Fact | None) -> bool:
         """True when any of the facts was read from words under the OCR confidence threshold."""
         th = float(self.ruleset.t("low_confidence"))

@@ -105,7 +105,8 @@ def uscc(ctx: RuleContext) -> Finding:
     dv, ov = validate_uscc(d.value), validate_uscc(o.value)
     if d.value == o.value and dv.valid:
         return finding("X-USCC", O.PASS, f"{t}：{o.value}", d, o, declared=d.value, observed=o.value)
-    if ctx.low(d, o):
+    unsure = [f for f, v in ((d, dv), (o, ov)) if not v.valid and ctx.ocr_unsure(f)]
+    if ctx.low(d, o) or unsure:
         return low_conf_review("X-USCC", t, d, o, declared=d.value, observed=o.value)
     problems = []
     if d.value != o.value:

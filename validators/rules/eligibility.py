@@ -36,7 +36,7 @@ def entity(ctx: RuleContext) -> Finding:
     check = validate_uscc(code.value)
     if check.valid:
         return finding("E-ENTITY", O.PASS, f"{t}：营业执照统一社会信用代码{code.value}校验通过", code, observed=code.value)
-    if ctx.low(code) or code.details.get("repaired"):
+    if ctx.low(code) or code.details.get("repaired") or ctx.ocr_unsure(code) or len(code.value) != 18:
         return low_conf_review("E-ENTITY", t, code, observed=code.value)
     return finding("E-ENTITY", O.FAIL, f"{t}：营业执照统一社会信用代码{code.value}校验位错误", code, observed=code.value)
 
