@@ -27,26 +27,49 @@ _READERS = {
 }
 
 
-def _choice_row(view: TextView, start: int) -> tuple[int, int]:
-    """The label's row, plus the rows just above and below when the options wrap onto them (a label
-    centred in a two-row cell sits between its option rows)."""
+def _choice_row(view: TextView, start: int, options: tuple[str, ...] = CATEGORIES + ("人力培训",)) -> tuple[int, int]:
+    """The label's row and the option rows around it: options wrap onto several rows, a label sits
+    centred between them, and cut at wide gaps each group of options may be a row of its own."""
     text = view.text
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", start)
-    le = len(text) if le < 0 else le
+
+    def row_at(pos: int) -> tuple[int, int]:
+        s = text.rfind("\n", 0, pos) + 1
+        e = text.find("\n", pos)
+        return s, len(text) if e < 0 else e
 
     def has_options(a: int, b: int) -> bool:
         row = text[a:b]
-        return any(c in row for c in CATEGORIES + ("人力培训", "入库培育", "认定")) and not re.search(r"[:：]", row)
+        return any(c in row for c in options) and not re.search(r"[:：]", row) \
+            and not re.search(r"有限公司|提供|服务的", row)  # prose mentioning categories is not a choice row
 
-    prev_start = text.rfind("\n", 0, max(0, ls - 1)) + 1
-    if ls > 0 and has_options(prev_start, ls - 1) and not has_options(ls, le):
-        ls = prev_start
-    nxt = text.find("\n", le + 1)
-    nxt = len(text) if nxt < 0 else nxt
-    if le < len(text) and has_options(le + 1, nxt):
-        le = nxt
+    ls, le = row_at(start)
+    for _ in range(3):  # rows above the label
+        if ls == 0:
+            break
+        ps, pe = row_at(ls - 1)
+        if not has_options(ps, pe) or read_labelled_label(text[ps:pe]):
+            break
+        ls = ps
+    for _ in range(6):  # rows below
+        if le >= len(text):
+            break
+        ns, ne = row_at(le + 1)
+        if not has_options(ns, ne) or read_labelled_label(text[ns:ne]):
+            break
+        le = ne
     return ls, le
+
+
+def _services_described(text: str) -> str | None:
+    """The form's own sentence on what the platform provides ("提供信息咨询、技术创新等服务")."""
+    m = re.search(r"提供([^。；]{2,80}?)等?(?:服务|方面)", text)
+    return m.group(1) if m else None
+
+
+def read_labelled_label(row: str) -> bool:
+    """A row that starts another field (申请类别 after 服务类别) ends the option rows."""
+    return any(lbl in row for lbl in FORM_LABELS["application.kind"] + FORM_LABELS["service.categories"]) \
+        or "年服务" in row
 
 
 def read_form(view: TextView) -> dict[str, Fact]:
@@ -60,13 +83,13 @@ def read_form(view: TextView) -> dict[str, Fact]:
             if fact is not None:
                 out[lv.fact] = fact
         elif lv.fact == "application.kind":
-            s, e = _choice_row(view, lv.label_start)
+            s, e = _choice_row(view, lv.label_start, ("入库培育", "认定"))
             got = checked_options(view.text[s:e], ("入库培育", "认定"))
             if got and len(got) == 1:
                 out[lv.fact] = fact_from(view, lv.fact, KINDS[got[0]], s, e)
         elif lv.fact == "service.categories":
             s, e = _choice_row(view, lv.label_start)
-            got = checked_options(view.text[s:e], CATEGORIES, CATEGORY_SYNONYMS)
+            got = checked_options(view.text[s:e], CATEGORIES, CATEGORY_SYNONYMS, hint=_services_described(view.text))
             if got is not None:
                 ordered = tuple(c for c in CATEGORIES if c in got)
                 out[lv.fact] = fact_from(view, lv.fact, ordered, s, e)

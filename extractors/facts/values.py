@@ -86,7 +86,8 @@ def _mark(s: str) -> str | None:
     return None
 
 
-def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str] | None = None) -> list[str] | None:
+def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str] | None = None,
+                    hint: str | None = None) -> list[str] | None:
     """Options ticked in a row such as "□入库培育 ☑认定" or "入库培育( )认定(√)"; None when no box is seen.
 
     Whether the box stands before or after its option is decided once per row, from which side
@@ -119,9 +120,15 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
         marks.append((synonyms.get(name, name), mark))
     # In a row of boxes OCR keeps the empty ones (clean squares) but may drop a ticked one: an
     # option with no glyph there was most likely ticked. Rows of bare ticks ("√认定") have no boxes.
+    # When OCR lost a glyph, `hint` (the form's own description of its services) decides; without
+    # one, a lost glyph in a row of boxes is taken as ticked.
     boxes = any(m == "□" for _, m in marks)
     found: list[str] = []
     for canon, mark in marks:
-        if (mark == "√" or (mark is None and boxes)) and canon not in found:
+        if mark is None:
+            ticked = (canon in hint) if hint else boxes
+        else:
+            ticked = mark == "√"
+        if ticked and canon not in found:
             found.append(canon)
     return found
