@@ -133,11 +133,19 @@ read_count = _typed(_first_count)
 read_ratio = _typed(_first_ratio)
 
 
+def read_address(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+    """An address, with Ningbo district and street names OCR damaged (碶, 鄞) mended."""
+    from extractors.normalize.places import mend_address
+
+    value = mend_address(lv.value.replace(" ", ""))
+    return fact_from(view, name, value, lv.start, lv.end) if value else None
+
+
 # How each applicant fact is read from its labelled value (the form and the licence share these).
 APPLICANT_READERS = {
     "applicant.name": read_org,
     "applicant.uscc": read_uscc,
     "applicant.legal_representative": read_person,
-    "applicant.address": read_text,
+    "applicant.address": read_address,
     "applicant.established_on": read_date,
 }

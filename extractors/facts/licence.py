@@ -8,6 +8,7 @@ from extractors.facts.labels import LICENCE_LABELS, read_labelled
 from extractors.facts.textview import TextView
 from extractors.models import Fact
 from extractors.normalize.dates import parse_term
+from extractors.normalize.places import mend_address
 
 _READERS = APPLICANT_READERS
 
@@ -32,7 +33,7 @@ def _address_continuation(view: TextView, fact: Fact) -> Fact:
         nxt = view.text[seg.start:seg.end].strip()
         if below and aligned and nxt and len(nxt) <= 24 and not any(ch in nxt for ch in "：:") \
                 and not read_labelled_has_label(nxt):
-            merged = fact.value + nxt.replace(" ", "")
+            merged = mend_address(fact.value + nxt.replace(" ", ""))
             ev2 = view.evidence(seg.start, seg.end)
             return Fact(fact.name, merged, (ev, ev2), min((c for c in (fact.confidence, ev2.confidence) if c is not None),
                                                             default=None))

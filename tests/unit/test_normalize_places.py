@@ -1,0 +1,21 @@
+"""Ningbo address mending: rare characters OCR damages, never a correct address changed."""
+import pytest
+
+from extractors.normalize.places import STREETS, mend_address
+
+
+@pytest.mark.parametrize("read,want", [
+    ("浙江省宁波市北仑区新碑街道江南路525号", "浙江省宁波市北仑区新碶街道江南路525号"),
+    ("浙江省宁波市北仑区新街道江南路525号", "浙江省宁波市北仑区新碶街道江南路525号"),
+    ("浙江省宁波市北仑区大街道启明路446号", "浙江省宁波市北仑区大碶街道启明路446号"),
+    ("浙江省宁波市郸州区下应街道中山东路397号", "浙江省宁波市鄞州区下应街道中山东路397号"),
+    ("浙江省宁波市奉化区岳林街道沧海路19—8号", "浙江省宁波市奉化区岳林街道沧海路198号"),
+])
+def test_damaged_names_are_mended(read, want):
+    assert mend_address(read) == want
+
+
+@pytest.mark.parametrize("street", STREETS)
+def test_correct_addresses_are_left_alone(street):
+    address = f"浙江省宁波市鄞州区{street}街道某某路1号"
+    assert mend_address(address) == address
