@@ -343,6 +343,18 @@ def _same_client(a: ClientRow, b: ClientRow) -> bool:
     return na in nb or nb in na or SequenceMatcher(None, na, nb).ratio() >= 0.85
 
 
+_ORG_END = re.compile(r"(?:公司|厂|中心|事务所|合作社|店|院|所|社)$")
+
+
+def _whole_row(r: ClientRow) -> bool:
+    """A row the lines show beside a table (the table lost it at a page edge) counts only when it
+    reads as a whole row: a valid code, or a complete name and a size. Wrapped cells glued across
+    two rows give a broken name and no size."""
+    if r.uscc is not None and validate_uscc(r.uscc).valid:
+        return True
+    return r.size is not None and bool(_ORG_END.search(norm_org_name(r.name)))
+
+
 def read_clients(doc: ExtractedDocument, view: TextView) -> list[ClientRow]:
     """Client rows page by page: the table's rows, plus rows only the text lines show."""
     table_rows: dict[int, list[ClientRow]] = {}
@@ -360,7 +372,7 @@ def read_clients(doc: ExtractedDocument, view: TextView) -> list[ClientRow]:
         # beside a table, a line adds a row only with a valid code of its own: wrapped cells glue two
         # rows into one line whose code is garbage
         extra = [r for r in line_rows.get(page.number, []) if not any(_same_client(r, t) for t in found)
-                 and (not found or (r.uscc is not None and validate_uscc(r.uscc).valid))]
+                 and (not found or _whole_row(r))]
         rows.extend(found + extra)
     return rows
 
