@@ -92,6 +92,13 @@ def name(ctx: RuleContext) -> Finding:
                        declared=declared, observed=ref.value)
     if ctx.low(*(f for _, f in differ)):
         return low_conf_review("X-NAME", t, *facts, declared=declared, observed=observed)
+    if [w for w, _ in differ] == ["真实性声明"]:
+        f = differ[0][1]
+        legible_other = (f.confidence or 0) >= 0.95 and _similar(f.value, ref.value) < 0.6
+        if not legible_other:  # the signature line is where seal and signature cover the name
+            return finding("X-NAME", O.REVIEW, f"{t}：真实性声明落款名称识别为“{f.value}”，与其他材料（{ref.value}）不一致，"
+                           "落款处常被印章和签名覆盖，需人工核对", *facts, declared=declared, observed=observed,
+                           reason="low_confidence")
     detail = "；".join(f"{w}为“{f.value}”" for w, f in present)
     return finding("X-NAME", O.FAIL, f"{t}：名称不一致，{detail}", *facts, declared=declared, observed=observed)
 
