@@ -48,4 +48,7 @@ def mend_address(address: str) -> str:
     out = re.sub(r"(?<=宁波市)(\S{2})(?=[区县市])", lambda m: _mend(m.group(1) + address[m.end()], DISTRICTS)[:-1],
                  address, count=1)
     out = re.sub(r"(?<=[区县市])([\u4e00-\u9fff]{1,3}?)(?=街道|镇)", lambda m: _mend(m.group(1), STREETS), out, count=1)
-    return re.sub(r"(?<=\d)[—–-](?=\d)", "", out)  # a dash OCR put between the digits of a house number
+    out = re.sub(r"(?<=\d)[—–-](?=\d)", "", out)  # a dash OCR put between the digits of a house number
+    if ")" in out and "(" not in out:  # OCR lost the opening bracket of "617号(创新大厦)"
+        out = re.sub(r"号([^()]{2,10})\)", r"号(\1)", out, count=1)
+    return out

@@ -19,3 +19,7 @@ def test_damaged_names_are_mended(read, want):
 def test_correct_addresses_are_left_alone(street):
     address = f"浙江省宁波市鄞州区{street}街道某某路1号"
     assert mend_address(address) == address
+
+
+def test_lost_opening_bracket_is_restored():
+    assert mend_address("宁波市北仑区小港街道红联路617号创新大厦)6楼") == "宁波市北仑区小港街道红联路617号(创新大厦)6楼"
