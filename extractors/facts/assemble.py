@@ -105,6 +105,10 @@ def assemble(extracted: list[tuple[Document, ExtractedDocument]], declared_json:
         if fallback is not None:
             declared["application.date"] = Fact("application.date", fallback.value, fallback.evidence,
                                                 fallback.confidence, "申请表未载明申请日期，取自申请报告或声明落款")
+    if "application.kind" not in declared:
+        kind = _kind_from_materials(extra, infos)
+        if kind is not None:
+            declared["application.kind"] = kind
     if declared_json:
         declared.update(_declared_from_json(declared_json, declared_source))
     licence = _richest(r.licences)
@@ -133,6 +137,20 @@ def assemble(extracted: list[tuple[Document, ExtractedDocument]], declared_json:
     if app_date is not None and r.agreements:
         observed["service.partner_institutions"] = _partners(r.agreements, app_date.value)
     return FactSet(documents=tuple(infos), declared=declared, observed=observed, extra=extra)
+
+
+def _kind_from_materials(extra: dict[str, Fact], infos: list[DocumentInfo]) -> Fact | None:
+    """The application kind when the form's tick is illegible: the report's title says it (认定申请报告 /
+    入库培育申请报告); failing that, materials only certification asks for (Art. 15) say certification."""
+    if "report.kind" in extra:
+        f = extra["report.kind"]
+        return Fact("application.kind", f.value, f.evidence, f.confidence, "申请表申请类别无法辨认，依据申请报告标题")
+    cert_only = [d for d in infos if {DocumentKind.AGREEMENT, DocumentKind.SELF_EVAL} & set(d.kinds)]
+    if cert_only:
+        ev = tuple(d.title for d in cert_only if d.title is not None)[:3]
+        return Fact("application.kind", "certification", ev, None,
+                    "申请表申请类别无法辨认，依据所附合作协议、自评报告（第十五条认定材料）推断")
+    return None
 
 
 def _report(view: TextView, extra: dict[str, Fact]) -> None:

@@ -103,9 +103,6 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
     first_start, first_end, _ = hits[0]
     before_first = _mark(text[max(0, first_start - 3): first_start])
     after_last = _mark(text[hits[-1][1]: hits[-1][1] + 3])
-    after_first = _mark(text[first_end: first_end + 3])
-    if before_first is None and after_first is None and after_last is None:
-        return None
     # boxes after their options mark the last option too ("认定( )"); a lone tick between two
     # options ("入库培育 √认定") belongs to the option after it
     suffix = before_first is None and after_last is not None
@@ -120,6 +117,9 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
         marks.append((synonyms.get(name, name), mark))
     # In a row of boxes OCR keeps the empty ones (clean squares) but may drop a ticked one: an
     # option with no glyph there was most likely ticked. Rows of bare ticks ("√认定") have no boxes.
+    if all(m is None for _, m in marks):
+        # no box survived OCR at all: the form's own description of its services is all there is
+        return [c for c, _ in marks if hint and c in hint] if hint else None
     # When OCR lost a glyph, `hint` (the form's own description of its services) decides; without
     # one, a lost glyph in a row of boxes is taken as ticked.
     boxes = any(m == "□" for _, m in marks)

@@ -1,0 +1,38 @@
+"""Assembly of a package's facts from hand-built extracted documents (no OCR)."""
+from __future__ import annotations
+
+from extractors.facts.assemble import assemble
+from extractors.models import ExtractedDocument, Line, Page, PageSource
+from intake.models import Document, FileType
+
+
+def doc(name: str, *lines: str) -> tuple[Document, ExtractedDocument]:
+    d = Document(name, name.encode().hex()[:64].ljust(64, "0"), 1, FileType.DOCX)
+    page = Page(1, PageSource.DOCX, tuple(Line(t) for t in lines))
+    return d, ExtractedDocument(name, d.sha256, (page,), "test")
+
+
+FORM = doc("form.docx", "宁波市中小企业公共服务平台培育认定申请表", "申请单位名称 | 宁波甲乙服务有限公司",
+           "申请类别 | 入库培育认定", "服务类别 | 信息咨询技术创新", "年服务中小微企业数 | 二十五家",
+           "平台简介 | 本单位面向中小微企业提供信息咨询等服务。", "申请日期：2021年3月1日")
+AGREEMENT = doc("a.docx", "合作协议", "甲方：宁波甲乙服务有限公司", "乙方：宁波丙丁会计师事务所有限公司",
+                "本协议有效期自2020年1月1日起至2023年12月31日止。")
+
+
+def test_illegible_kind_is_inferred_from_certification_materials():
+    facts = assemble([FORM, AGREEMENT])
+    kind = facts.declared["application.kind"]
+    assert kind.value == "certification" and "推断" in kind.note
+    assert facts.declared["service.smes_served"].value == 25
+    assert facts.declared["application.date"].value.isoformat() == "2021-03-01"
+
+
+def test_categories_without_any_box_come_from_the_form_description():
+    facts = assemble([FORM])
+    assert facts.declared["service.categories"].value == ("信息咨询",)
+    assert "application.kind" not in facts.declared
+
+
+def test_partners_counted_on_the_application_date():
+    facts = assemble([FORM, AGREEMENT])
+    assert facts.observed["service.partner_institutions"].value == 1
