@@ -413,15 +413,22 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
                "rows": len(rows), "distinct": n, "small_micro": small_micro, "unknown_size": unknown_size,
                "public_welfare_rows": pw_yes, "public_welfare_unknown": len(rows) - len(pw_known),
                "invalid_codes": invalid, "duplicates": len(rows) - n}
+    # The value is the share among the rows whose cell could be read (the best estimate); the bounds
+    # say how far the unreadable ones could move it, and the rules decide only outside that range.
+    sized = n - unknown_size
+    sm_note = f"小型+微型{small_micro}家/共{n}家" if not unknown_size else \
+        f"小型+微型{small_micro}家/可识别规模的{sized}家（另{unknown_size}家规模无法识别）"
     out = {
         "service.smes_served": Fact("service.smes_served", n, evidence, conf, f"{len(rows)}行，去重后{n}家", details),
-        "service.small_micro_share": Fact("service.small_micro_share", round(small_micro / n, 6), evidence, conf,
-                                          f"小型+微型{small_micro}家/共{n}家", details),
+        "service.small_micro_share": Fact("service.small_micro_share", round(small_micro / sized, 6) if sized else 0.0,
+                                          evidence, conf, sm_note, details),
     }
     if pw_known:
+        # an unreadable 是/否 cell counts as 否: OCR garbles the denser 否 far more often than 是
+        unknown_pw = len(rows) - len(pw_known)
+        pw_note = f"公益或低收费{pw_yes}次/共{len(rows)}次" + (f"（其中{unknown_pw}次无法识别）" if unknown_pw else "")
         out["service.public_welfare_share"] = Fact(
-            "service.public_welfare_share", round(pw_yes / len(rows), 6), evidence, conf,
-            f"公益或低收费{pw_yes}次/共{len(rows)}次", details)
+            "service.public_welfare_share", round(pw_yes / len(rows), 6), evidence, conf, pw_note, details)
     return out
 
 

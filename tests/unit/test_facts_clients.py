@@ -160,3 +160,17 @@ def test_docx_table_rows_also_present_as_lines_are_not_doubled():
     facts = read(page(1, table(*rows), lines=lines, source=PageSource.DOCX))
     assert facts["service.smes_served"].value == 5
     assert facts["service.smes_served"].details["rows"] == 5
+
+
+def test_small_micro_share_is_estimated_over_readable_sizes_with_honest_bounds():
+    from extractors.facts.clients import ClientRow, client_facts
+    from extractors.models import Evidence
+
+    def row(i, size):
+        return ClientRow(f"宁波测试{i}有限公司", None, size, False, Evidence("list.pdf", 1, "row"))
+
+    rows = [row(i, "small") for i in range(6)] + [row(10 + i, "medium") for i in range(2)] + [row(20, None), row(21, None)]
+    f = client_facts(rows)["service.small_micro_share"]
+    assert f.value == 0.75  # 6 of the 8 clients whose size could be read
+    assert f.details["small_micro_bounds"] == (0.6, 0.8)  # the two unreadable could be either
+    assert "无法识别" in f.note
