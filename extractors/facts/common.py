@@ -19,22 +19,21 @@ def fact_from(view: TextView, name: str, value: Any, start: int, end: int, **det
     return Fact(name=name, value=value, evidence=(ev,), confidence=ev.confidence, details=dict(details))
 
 
-def read_org(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
-    got = org_name(lv.value)
-    if not got:
-        return None
-    text, off = got
-    s = lv.start + max(off, 0)
-    return fact_from(view, name, text, s, s + len(text))
+def _leading(find: Callable[[str], tuple[str, int] | None]) -> Callable[[TextView, LabelledValue, str], Fact | None]:
+    """A reader for a name the value starts with (`find` returns the name and its offset)."""
+    def reader(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
+        got = find(lv.value)
+        if not got:
+            return None
+        text, off = got
+        s = lv.start + max(off, 0)
+        return fact_from(view, name, text, s, s + len(text))
+
+    return reader
 
 
-def read_person(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
-    got = person_name(lv.value)
-    if not got:
-        return None
-    text, off = got
-    s = lv.start + max(off, 0)
-    return fact_from(view, name, text, s, s + len(text))
+read_org = _leading(org_name)
+read_person = _leading(person_name)
 
 
 def read_text(view: TextView, lv: LabelledValue, name: str) -> Fact | None:
