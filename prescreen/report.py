@@ -56,6 +56,13 @@ def _finding_json(f: Finding) -> dict[str, Any]:
             "evidence": [e.to_json() for e in f.evidence]}
 
 
+def _empty(package: Package) -> tuple[Problem, ...]:
+    if package.documents:
+        return ()
+    return (Problem("empty_package", "申报包中没有任何可读取的文件，所有材料均视为缺失",
+                    "the package holds no readable files; every material counts as missing", package.source),)
+
+
 def build_report(package: Package, facts: FactSet, assessment: Assessment, ruleset: RuleSet,
                  notes: tuple[Problem, ...] = (), versions: dict[str, str] | None = None) -> dict[str, Any]:
     declared = {k: plain(f.value) for k, f in facts.declared.items()}
@@ -88,7 +95,7 @@ def build_report(package: Package, facts: FactSet, assessment: Assessment, rules
              "problem": _problem_json(d.problem)}
             for d in facts.documents
         ],
-        "problems": [_problem_json(p) for p in package.refusals + notes],
+        "problems": [_problem_json(p) for p in package.refusals + notes + _empty(package)],
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions or {},
     }

@@ -96,3 +96,13 @@ def test_hostile_package_still_gets_a_report(tmp_path, home, package):
     assert {"empty.pdf", "broken.pdf", "notes.txt"} <= set(problems)
     assert any("escape" in (x.get("subject") or "") for x in report["problems"])
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_empty_package_says_so(home, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    p = run("check", str(empty), "--json", "-q", env_home=home)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    assert any(x["code"] == "empty_package" for x in report["problems"])
+    assert report["verdict"] == "ineligible"
