@@ -168,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("prescreen: 已中断 / interrupted", file=sys.stderr)
         return 130
+    except OSError as e:  # data folder not writable, disk full, …: the operator's to fix, not a crash
+        print(f"prescreen: 系统错误 / system error: {e}", file=sys.stderr)
+        log.debug("system error", exc_info=True)
+        return 1
 
 
 if __name__ == "__main__":

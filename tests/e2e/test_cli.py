@@ -106,3 +106,11 @@ def test_empty_package_says_so(home, tmp_path):
     report = json.loads(p.stdout)
     assert any(x["code"] == "empty_package" for x in report["problems"])
     assert report["verdict"] == "ineligible"
+
+
+def test_unusable_data_folder_is_a_system_error_not_a_traceback(tmp_path, package):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    p = run("check", str(package), "-q", env_home=blocker / "home")
+    assert p.returncode == 1
+    assert "系统错误" in p.stderr and "Traceback" not in p.stderr
