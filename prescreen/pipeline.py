@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, replace
@@ -130,7 +129,3 @@ def check_package(path: Path, settings: AppSettings, declared: dict[str, Any] | 
     except Exception as exc:
         repo.update_package(package.package_id, state="failed", error=repr(exc)[:500])
         raise
-
-
-def default_jobs() -> int:
-    return os.cpu_count() or 1

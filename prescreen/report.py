@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from extractors.facts.factset import FactSet
-from extractors.models import Evidence, Fact
+from extractors.models import Fact
 from extractors.normalize.districts import district_for_code
 from intake.models import Package, Problem
 from validators.engine import Assessment
@@ -153,7 +153,3 @@ def summary_text(report: dict[str, Any]) -> str:
     for p in report.get("problems", []):
         lines.append(f" ! {p.get('subject') or ''} {p['message']}")
     return "\n".join(lines)
-
-
-def evidence_list(items: list[Evidence]) -> list[dict[str, Any]]:
-    return [e.to_json() for e in items]

@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from extractors.facts.common import best_uscc, fact_from
+from extractors.facts.common import best_uscc
 from extractors.facts.terms import Term, find_term
 from extractors.facts.textview import TextView
 from extractors.facts.values import org_name
-from extractors.models import Evidence, Fact
+from extractors.models import Evidence
 from extractors.normalize.names import norm_org_name
 
 # "乙方：", "乙方（服务机构）：", "甲方(盖章):"; the role in brackets says who is who when present
@@ -167,7 +167,3 @@ def read_agreements(view: TextView, applicant: tuple[str | None, str | None] = (
                              term.start if term else None, term.end if term else None,
                              term.open_ended if term else False, tuple(evid), term, role, own.uscc if own else None))
     return out
-
-
-def agreement_fact(view: TextView, agreements: list[Agreement]) -> Fact:
-    return fact_from(view, "agreements", agreements, 0, 0)

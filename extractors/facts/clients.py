@@ -439,8 +439,4 @@ def _summary_evidence(rows: list[ClientRow]) -> tuple[Evidence, ...]:
     return (rows[0].evidence, rows[-1].evidence)
 
 
-def clients_fact(rows: list[ClientRow]) -> Fact:
-    return Fact("clients", rows, ())
-
-
-__all__ = ["ClientRow", "read_clients", "client_facts", "clients_fact", "Table"]
+__all__ = ["ClientRow", "read_clients", "client_facts"]

@@ -177,10 +177,3 @@ def _read(view: TextView, labels: dict[str, tuple[str, ...]],
         s = vstart + lead
         out.append(LabelledValue(fact, label, value, s, s + len(value), mstart))
     return out
-
-
-def first_values(pairs: list[LabelledValue]) -> dict[str, list[LabelledValue]]:
-    by: dict[str, list[LabelledValue]] = {}
-    for p in pairs:
-        by.setdefault(p.fact, []).append(p)
-    return by

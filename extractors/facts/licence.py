@@ -19,7 +19,6 @@ def _address_continuation(view: TextView, fact: Fact) -> Fact:
     ev = fact.evidence[0]
     if not ev.char_span or ev.bbox is None:
         return fact
-    end = ev.char_span[1]
     here = next((s for s in view.segments if s.start <= ev.char_span[0] < s.end + 1), None)
     if here is None or here.line.bbox is None:
         return fact
@@ -37,7 +36,6 @@ def _address_continuation(view: TextView, fact: Fact) -> Fact:
             ev2 = view.evidence(seg.start, seg.end)
             return Fact(fact.name, merged, (ev, ev2), min((c for c in (fact.confidence, ev2.confidence) if c is not None),
                                                             default=None))
-    del end
     return fact
 
 
