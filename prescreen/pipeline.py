@@ -26,7 +26,7 @@ from intake.receive import ReceivedPackage, receive
 from prescreen import __version__
 from prescreen.report import build_report
 from prescreen.settings import AppSettings
-from storage.keys import original_key, validate_key
+from storage.keys import derived_key, original_key, report_content_key
 from storage.objects import ObjectStore
 from storage.repository import Repository
 from storage.settings import open_object_store, open_repository
@@ -79,7 +79,8 @@ def extract_all(received: ReceivedPackage, ctx: ExtractionContext, store: Object
         else:
             blobs = list(_with_progress(map(_extract_job, args), todo, progress))
         for doc, blob in zip(todo, blobs):
-            key = validate_key(f"derived/{doc.sha256[:2]}/{doc.sha256}/extraction/{version}/{shash}.json")
+            key = derived_key(doc.sha256, "extraction", hashlib.sha256(version.encode()).hexdigest()[:16],
+                              f"{shash}.json")
             store.put(key, blob, "application/json")
             repo.save_extraction(doc.sha256, version, shash, blob_key=key)
             results[doc.sha256] = serialize.loads(blob)
@@ -117,7 +118,7 @@ def check_package(path: Path, settings: AppSettings, declared: dict[str, Any] | 
         report = build_report(package, facts, assessment, ruleset, received.notes,
                               versions={"prescreen": __version__, "extractors": extractor_version()})
         text = json.dumps(report, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        key = validate_key(f"reports/{package.package_id}/{hashlib.sha256(text).hexdigest()[:16]}.json")
+        key = report_content_key(package.package_id, hashlib.sha256(text).hexdigest()[:16])
         store.put(key, text, "application/json")
         repo.save_report(package.package_id, report, assessment.verdict.value, ruleset.id, key)
         uscc = facts.observed.get("applicant.uscc") or facts.declared.get("applicant.uscc")

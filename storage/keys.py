@@ -46,3 +46,8 @@ def report_key(package_id: str, report_version: int) -> str:
     if report_version < 1:
         raise ValueError(f"report version must be >= 1: {report_version}")
     return f"reports/{_segment(package_id, 'package id')}/v{report_version}.json"
+
+
+def report_content_key(package_id: str, digest: str) -> str:
+    """A report stored under its own content hash: writing the same report twice is one object."""
+    return f"reports/{_segment(package_id, 'package id')}/{_segment(digest, 'digest')}.json"

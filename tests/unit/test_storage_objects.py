@@ -96,3 +96,11 @@ def test_symlinked_folder_cannot_lead_out(store: LocalObjectStore, tmp_path: Pat
     with pytest.raises(ValueError):
         store.put("escape/x", b"x")
     assert not list(outside.iterdir())
+
+
+def test_report_content_key_is_safe_and_stable() -> None:
+    from storage.keys import report_content_key
+
+    assert report_content_key("abc123", "0f" * 8) == "reports/abc123/" + "0f" * 8 + ".json"
+    with pytest.raises(ValueError):
+        report_content_key("../x", "00")
