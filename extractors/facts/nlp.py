@@ -3,7 +3,7 @@
 No statistical model is loaded (nothing may download at run time). jieba's segmentation
 gives word boundaries that character regexes cannot: where a person's name ends
 when OCR or a table glued the next label on ("方琳营业期限"). A SpanRuler marks the
-role words (法定代表人, 甲方, 承租方 …) so a name is read as the tokens after one.
+role words (法定代表人, 甲方, 承租方 …) so a value that starts with one is read from the tokens after it.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 ROLE_WORDS = ("法定代表人", "法人代表", "负责人", "执行事务合伙人", "联系人", "甲方", "乙方", "出租方", "承租方")
 _CJK = re.compile(r"^[\u4e00-\u9fff·]+$")
 _NOT_NAME = set("签字盖章")  # a signature line, not a name
+_SIGNATURE_WORDS = ("签字", "盖章", "签名", "签章", "签")
 _COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "慕容", "令狐", "尉迟", "公孙", "长孙", "宇文", "夏侯", "端木")
 
 
@@ -34,9 +35,21 @@ def nlp() -> Language:
 
 
 def person_at_start(text: str) -> str | None:
-    """The person's name that `text` starts with, cut at jieba's word boundary (2–4 characters)."""
-    doc = nlp()(text[:16])
-    tokens = [t.text for t in doc if t.text.strip()]
+    """The person's name that `text` starts with, cut at jieba's word boundary (2–4 characters).
+
+    A role word the span ruler finds at the start ("法定代表人(签字):周立华" when a label was read
+    as part of the value) is passed over, with the punctuation after it.
+    """
+    doc = nlp()(text[:24])
+    start = 0
+    for span in sorted(doc.spans.get("roles", []), key=lambda sp: sp.start):
+        if span.start != start:
+            break
+        start = span.end
+    tokens = [t.text for t in doc[start:] if t.text.strip()]
+    if start:  # after a role word: pass over "(签字)", ":" and the like
+        while tokens and (not _CJK.match(tokens[0]) or tokens[0] in _SIGNATURE_WORDS):
+            tokens.pop(0)
     if not tokens or not _CJK.match(tokens[0]):
         return None
     name = tokens[0]
@@ -52,8 +65,3 @@ def person_at_start(text: str) -> str | None:
         return None
     return name
 
-
-def roles(text: str) -> list[tuple[str, int, int]]:
-    """Role words found by the span ruler: (word, start char, end char)."""
-    doc = nlp()(text)
-    return [(s.text, s.start_char, s.end_char) for s in doc.spans.get("roles", [])]
