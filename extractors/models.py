@@ -89,6 +89,7 @@ class Page:
     engine: str | None = None  # e.g. "pdfplumber 0.11.10", "tesseract 5.3.0"
     mean_conf: float | None = None
     image_key: str | None = None  # object-store key of the rendered page image, when stored
+    image_size: tuple[int, int] | None = None  # that image's pixels (width, height)
     problem: Problem | None = None
 
     @property

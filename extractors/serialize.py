@@ -29,7 +29,8 @@ def dumps(doc: ExtractedDocument) -> bytes:
     for p in doc.pages:
         pages.append({
             "number": p.number, "source": p.source.value, "width": p.width, "height": p.height, "unit": p.unit,
-            "engine": p.engine, "mean_conf": p.mean_conf, "image_key": p.image_key, "problem": _problem_dict(p.problem),
+            "engine": p.engine, "mean_conf": p.mean_conf, "image_key": p.image_key,
+            "image_size": list(p.image_size) if p.image_size else None, "problem": _problem_dict(p.problem),
             "lines": [[ln.text, list(ln.bbox) if ln.bbox else None, ln.conf, words(ln.words)] for ln in p.lines],
             "tables": [{"bbox": list(t.bbox) if t.bbox else None,
                         "rows": [[[c.text, list(c.bbox) if c.bbox else None, c.conf, c.colspan] for c in r]
@@ -50,6 +51,8 @@ def loads(data: bytes) -> ExtractedDocument:
                                         for r in t["rows"]), bbox=_bbox(t["bbox"])) for t in p["tables"])
         pages.append(Page(number=p["number"], source=PageSource(p["source"]), lines=lines, tables=tables,
                           width=p["width"], height=p["height"], unit=p["unit"], engine=p["engine"],
-                          mean_conf=p["mean_conf"], image_key=p["image_key"], problem=_problem(p["problem"])))
+                          mean_conf=p["mean_conf"], image_key=p["image_key"],
+                          image_size=tuple(p["image_size"]) if p.get("image_size") else None,  # type: ignore[arg-type]
+                          problem=_problem(p["problem"])))
     return ExtractedDocument(name=obj["name"], sha256=obj["sha256"], pages=tuple(pages), extractor=obj["extractor"],
                              problem=_problem(obj["problem"]))

@@ -26,6 +26,7 @@ from intake.receive import ReceivedPackage, receive
 from prescreen import __version__
 from prescreen.report import build_report
 from prescreen.settings import AppSettings
+from prescreen.viewer_images import with_page_images
 from storage.keys import derived_key, original_key, report_content_key
 from storage.objects import ObjectStore
 from storage.repository import Repository
@@ -108,7 +109,8 @@ def check_package(path: Path, settings: AppSettings, declared: dict[str, Any] | 
     progress(f"收到 {len(package.documents)} 个文件 / received {len(package.documents)} files")
     repo.update_package(package.package_id, state="extracting")
     try:
-        extracted = extract_all(received, settings.extraction_context(), store, repo, progress)
+        ctx = settings.extraction_context()
+        extracted = with_page_images(received, extract_all(received, ctx, store, repo, progress), ctx, store)
         repo.update_package(package.package_id, state="checking")
         facts = assemble(extracted, declared, declared_name)
         for doc in facts.documents:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from extractors.facts.factset import FactSet
-from extractors.models import Fact
+from extractors.facts.factset import FactSet, PageInfo
+from extractors.models import Evidence, Fact
 from extractors.normalize.districts import district_for_code
 from intake.models import Package, Problem
 from validators.engine import Assessment
@@ -35,8 +35,28 @@ def plain(v: Any) -> Any:
     return v
 
 
-def _fact_json(f: Fact) -> dict[str, Any]:
-    out = {"value": plain(f.value), "evidence": [e.to_json() for e in f.evidence]}
+Images = dict[tuple[str, int], dict[str, Any]]  # (document, page) -> viewer image
+
+
+def _image_index(facts: FactSet) -> Images:
+    out: Images = {}
+    for d in facts.documents:
+        for p in d.page_info:
+            if (img := _page_image(p)) is not None:
+                out[(d.name, p.number)] = img
+    return out
+
+
+def _evidence_json(e: Evidence, images: Images) -> dict[str, Any]:
+    """Evidence with the page image its box is drawn on (`bbox * scale` in image pixels)."""
+    out = e.to_json()
+    img = images.get((e.document, e.page)) if e.page else None
+    out["image"] = {"key": img["key"], "scale": img["scale"]} if img else None
+    return out
+
+
+def _fact_json(f: Fact, images: Images) -> dict[str, Any]:
+    out = {"value": plain(f.value), "evidence": [_evidence_json(e, images) for e in f.evidence]}
     if f.confidence is not None:
         out["confidence"] = round(f.confidence, 3)
     if f.note:
@@ -50,10 +70,28 @@ def _problem_json(p: Problem | None) -> dict[str, Any] | None:
     return {"code": p.code, "message": p.message_zh, "message_en": p.message_en, "subject": p.subject}
 
 
-def _finding_json(f: Finding) -> dict[str, Any]:
+def _finding_json(f: Finding, images: Images) -> dict[str, Any]:
     return {"rule": f.rule, "outcome": f.outcome.value, "article": f.article, "declared": plain(f.declared),
             "observed": plain(f.observed), "message": f.message, "reason": f.reason,
-            "evidence": [e.to_json() for e in f.evidence]}
+            "evidence": [_evidence_json(e, images) for e in f.evidence]}
+
+
+def _page_image(p: PageInfo) -> dict[str, Any] | None:
+    if not (p.image_key and p.image_size and p.width):
+        return None
+    return {"key": p.image_key, "width": p.image_size[0], "height": p.image_size[1],
+            "scale": round(p.image_size[0] / p.width, 6)}
+
+
+def _page_json(p: PageInfo) -> dict[str, Any]:
+    """How a page was read (source, engine and version, confidence) and its viewer image.
+
+    Evidence boxes are in the page's unit; `image.scale` is image pixels per unit.
+    """
+    return {"page": p.number, "source": p.source, "engine": p.engine,
+            "confidence": None if p.mean_conf is None else round(p.mean_conf, 3),
+            "width": p.width, "height": p.height, "unit": p.unit, "image": _page_image(p),
+            "problem": _problem_json(p.problem)}
 
 
 def _empty(package: Package) -> tuple[Problem, ...]:
@@ -74,6 +112,7 @@ def build_report(package: Package, facts: FactSet, assessment: Assessment, rules
     app_date = facts.application_date()
     code = facts.observed.get("applicant.uscc") or facts.declared.get("applicant.uscc")
     district = district_for_code(str(code.value)[2:8]) if code is not None else None
+    images = _image_index(facts)
     return {
         "package": package.source,
         "package_id": package.package_id,
@@ -84,14 +123,15 @@ def build_report(package: Package, facts: FactSet, assessment: Assessment, rules
         "ruleset_title": ruleset.title,
         "verdict": assessment.verdict.value,
         "declared": declared,
-        "declared_evidence": {k: [e.to_json() for e in f.evidence] for k, f in facts.declared.items()},
-        "observed": {k: _fact_json(facts.observed[k]) for k in SPEC_OBSERVED if k in facts.observed},
-        "supporting": {k: _fact_json(facts.extra[k]) for k in SUPPORTING if k in facts.extra},
-        "findings": [_finding_json(f) for f in assessment.findings],
+        "declared_evidence": {k: [_evidence_json(e, images) for e in f.evidence] for k, f in facts.declared.items()},
+        "observed": {k: _fact_json(facts.observed[k], images) for k in SPEC_OBSERVED if k in facts.observed},
+        "supporting": {k: _fact_json(facts.extra[k], images) for k in SUPPORTING if k in facts.extra},
+        "findings": [_finding_json(f, images) for f in assessment.findings],
         "documents": [
             {"name": d.name, "sha256": d.sha256, "type": d.file_type, "kinds": [k.value for k in d.kinds],
              "pages": d.pages, "page_sources": list(d.sources), "engines": list(d.engines),
              "min_page_confidence": None if d.mean_conf is None else round(d.mean_conf, 3),
+             "page_details": [_page_json(p) for p in d.page_info],
              "problem": _problem_json(d.problem)}
             for d in facts.documents
         ],

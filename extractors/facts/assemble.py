@@ -15,7 +15,7 @@ from typing import Any
 from extractors.facts.agreements import Agreement, read_agreements
 from extractors.facts.clients import ClientRow, client_facts, read_clients
 from extractors.facts.declaration import read_declaration
-from extractors.facts.factset import DocumentInfo, FactSet
+from extractors.facts.factset import DocumentInfo, FactSet, PageInfo
 from extractors.facts.form import read_form
 from extractors.facts.kinds import DocumentKind, classify
 from extractors.facts.lease import read_premises
@@ -37,7 +37,9 @@ def _info(doc: Document, ex: ExtractedDocument, kinds: tuple[DocumentKind, ...],
     return DocumentInfo(
         name=doc.name, sha256=doc.sha256, file_type=doc.file_type.value, kinds=kinds, pages=len(ex.pages),
         sources=tuple(p.source.value for p in ex.pages), engines=tuple(sorted({p.engine for p in ex.pages if p.engine})),
-        mean_conf=min(confs) if confs else None, problem=doc.problem or ex.problem or problem, title=title)
+        mean_conf=min(confs) if confs else None, problem=doc.problem or ex.problem or problem, title=title,
+        page_info=tuple(PageInfo(p.number, p.source.value, p.engine, p.mean_conf, p.width, p.height, p.unit,
+                                 p.image_key, p.image_size, p.problem) for p in ex.pages))
 
 
 def _richest(candidates: list[dict[str, Fact]]) -> dict[str, Fact]:

@@ -11,6 +11,22 @@ from intake.models import Problem
 
 
 @dataclass(frozen=True)
+class PageInfo:
+    """How one page was read, and where its viewer image is (set by the pipeline)."""
+
+    number: int
+    source: str
+    engine: str | None
+    mean_conf: float | None
+    width: float | None
+    height: float | None
+    unit: str | None
+    image_key: str | None = None
+    image_size: tuple[int, int] | None = None  # viewer image pixels (width, height)
+    problem: Problem | None = None
+
+
+@dataclass(frozen=True)
 class DocumentInfo:
     name: str
     sha256: str
@@ -22,6 +38,7 @@ class DocumentInfo:
     mean_conf: float | None
     problem: Problem | None
     title: Evidence | None = None
+    page_info: tuple[PageInfo, ...] = ()
 
     @property
     def readable(self) -> bool:

@@ -114,3 +114,19 @@ def test_unusable_data_folder_is_a_system_error_not_a_traceback(tmp_path, packag
     p = run("check", str(package), "-q", env_home=blocker / "home")
     assert p.returncode == 1
     assert "系统错误" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_report_links_evidence_to_stored_page_images(package, home):
+    """The viewer needs, for each cited page, an image in the object store and the box scale."""
+    p = run("check", str(package), "--json", "-q", env_home=home)
+    assert p.returncode == 0, p.stderr
+    report = json.loads(p.stdout)
+    details = [d for doc in report["documents"] for d in doc["page_details"]]
+    assert details and all(d["source"] and d["engine"] for d in details)
+    imaged = [d for d in details if d["image"]]
+    assert imaged, "no page images stored"
+    for d in imaged:
+        assert (home / "objects" / d["image"]["key"]).is_file()
+        assert d["image"]["scale"] > 0
+    boxed = [e for f in report["observed"].values() for e in f["evidence"] if e["bbox"]]
+    assert boxed and all(e["image"] and e["image"]["key"].endswith(f"page-{e['page']}.jpg") for e in boxed)
