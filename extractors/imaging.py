@@ -26,26 +26,48 @@ class Prepared:
     rotation: int  # clockwise quarter-turn applied (0/90/180/270)
 
 
+# A reddish pixel is black text under a seal, and kept, when it is darker than the seal's own ink
+# on this image in both its red channel (relative to the local paper) and its gray level.
+SEAL_TEXT_RED = 0.85
+SEAL_TEXT_GRAY = 0.75
+
+
 def remove_red(rgb: np.ndarray) -> np.ndarray:
     """Grayscale with red (seal ink) turned white: seals lie over text and confuse OCR.
 
-    Where a seal overlaps black text the pixel is dark, not red, so the text survives.
+    Black text under a seal comes out dark red, so "reddish" is not enough: removing every
+    reddish pixel ate the strokes of names stamped over. Seal ink is measured on the image itself
+    (median of the reddish pixels: stamp density and lighting vary), and only pixels clearly
+    darker than it, in red and in gray, count as text. JPEG's dark-red specks along a seal's
+    ring are darker in red only, so they go with the seal.
     """
     if rgb.ndim == 2:
         return rgb
     r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
-    red = (r > 110) & (r - np.maximum(g, b) > 45)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    gray[red] = 255
+    reddish = (r > 110) & (r - np.maximum(g, b) > 45)
+    if not reddish.any():
+        return gray
+    red_of_paper = r[reddish] / np.maximum(paper_level(rgb[..., 0])[reddish], 1)
+    gray_red = gray[reddish]
+    text = ((red_of_paper < SEAL_TEXT_RED * float(np.median(red_of_paper)))
+            & (gray_red < SEAL_TEXT_GRAY * float(np.median(gray_red))))
+    ys, xs = np.nonzero(reddish)
+    gray[ys[~text], xs[~text]] = 255
     return gray
+
+
+def paper_level(channel: np.ndarray) -> np.ndarray:
+    """Local paper brightness (text dilated away at 1/8 scale), so shading and shadows cancel out."""
+    h, w = channel.shape
+    small = cv2.resize(channel, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+    bg = cv2.dilate(small, np.ones((7, 7), np.uint8))
+    return cv2.resize(cv2.medianBlur(bg, 5), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def binarize(gray: np.ndarray) -> np.ndarray:
     """Otsu after flattening illumination (phone photos have shading); black text on white."""
-    h, w = gray.shape
-    small = cv2.resize(gray, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
-    bg = cv2.dilate(small, np.ones((7, 7), np.uint8))  # text removed, paper brightness kept
-    bg = cv2.resize(cv2.medianBlur(bg, 5), (w, h), interpolation=cv2.INTER_LINEAR)
+    bg = paper_level(gray)
     flat = cv2.divide(gray, np.maximum(bg, 1), scale=255)
     _, out = cv2.threshold(flat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     return out

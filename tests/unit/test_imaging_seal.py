@@ -1,0 +1,51 @@
+"""Seal removal: red seal ink goes, black text under the seal stays."""
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from extractors.imaging import remove_red
+from tests.unit.test_extract_fixtures import FONT_PATH
+
+PAPER = (250, 247, 240)
+SEAL = (214, 30, 36)
+
+
+def _stamped(alpha: int, shade: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A name in black with a filled seal disc over its right half; returns image, text mask, seal-only mask."""
+    text = Image.new("L", (600, 120), 0)
+    ImageDraw.Draw(text).text((20, 30), "宁波东中创业服务", font=ImageFont.truetype(FONT_PATH, 60), fill=255)
+    seal = Image.new("L", text.size, 0)
+    ImageDraw.Draw(seal).ellipse((300, -60, 540, 180), outline=255, width=18)
+    ImageDraw.Draw(seal).ellipse((380, 20, 460, 100), fill=255)
+    t = np.asarray(text) > 128
+    s = np.asarray(seal) > 128
+    img = np.empty((*t.shape, 3), np.float32)
+    img[:] = PAPER
+    img[t] = (15, 15, 20)
+    a = alpha / 255
+    img[s] = img[s] * (1 - a) + np.array(SEAL, np.float32) * a  # seal ink over paper and text
+    img *= shade  # a shadow on a phone photo darkens paper and ink alike
+    return img.clip(0, 255).astype(np.uint8), t, s & ~t
+
+
+def test_seal_ink_is_whitened_and_text_under_it_kept():
+    for alpha in (150, 185, 215):
+        img, text, seal_only = _stamped(alpha)
+        gray = remove_red(img)
+        assert (gray[seal_only] > 200).mean() > 0.97, alpha
+        under = text & ~seal_only & (np.asarray(Image.fromarray(img).convert("L")) > 0)
+        assert (gray[text] < 128).mean() > 0.97, alpha
+        assert under.any()
+
+
+def test_seal_removal_holds_in_a_shadow():
+    img, text, seal_only = _stamped(185, shade=0.6)
+    gray = remove_red(img)
+    assert (gray[seal_only] > 100).mean() > 0.95  # whitened (paper is ~150 here)
+    assert (gray[text] < 100).mean() > 0.97
+
+
+def test_grayscale_input_passes_through():
+    g = np.full((10, 10), 200, np.uint8)
+    assert remove_red(g) is g
