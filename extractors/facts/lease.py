@@ -32,10 +32,11 @@ def _party(view: TextView, rx: re.Pattern[str], name: str) -> Fact | None:
 
 
 def _term_facts(view: TextView, out: dict[str, Fact], keyword: re.Pattern[str], with_end: bool) -> None:
-    """Lease start and end from the term. A stated length (租赁期限为3年) is not used to fill in an
-    illegible date: it is too often written loosely; OCR-damaged dates are repaired only when one
-    anniversary of the other date is a single character away (see agreements.read_term)."""
-    got = find_term(view.text, keyword, use_duration=False)
+    """Lease start and end from the term. OCR-damaged dates are repaired only when one anniversary
+    of the other date is a single character away (see terms.read_term). A stated length
+    (租赁期限为3年) fills in an illegible end date, but is too often written loosely to be trusted
+    alone: such an end is marked `derived` and E-PREMISES sends it to an officer."""
+    got = find_term(view.text, keyword)
     if got is None:
         return
     term, base = got
@@ -44,7 +45,8 @@ def _term_facts(view: TextView, out: dict[str, Fact], keyword: re.Pattern[str], 
         if k == "premises.lease_end" and not with_end:
             continue
         s, e = _date_span(view.text, base, v, term)
-        out[k] = fact_from(view, k, v, s, e, note=term.note)
+        derived = bool(term.years and term.note and "推算" in term.note)
+        out[k] = fact_from(view, k, v, s, e, note=term.note, derived_from_length=derived)
 
 
 def _date_span(text: str, base: int, value, term: Term) -> tuple[int, int]:

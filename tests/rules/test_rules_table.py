@@ -90,6 +90,9 @@ CASES = [
       "extra:declaration.name": fact("declaration.name", "宁波瑞弘知识产权服务(有限)公司")}, "X-NAME", Outcome.PASS),
     ({"observed:premises.lease_end": fact("premises.lease_end", date(2020, 1, 31))}, "E-PREMISES", Outcome.FAIL),
     ({"observed:premises.lessee": fact("premises.lessee", "宁波某某物业管理有限公司")}, "E-PREMISES", Outcome.FAIL),
+    # an end date worked out from the stated length (the written one is illegible) is for an officer
+    ({"observed:premises.lease_end": fact("premises.lease_end", date(2030, 1, 31), derived_from_length=True)},
+     "E-PREMISES", Outcome.REVIEW),
     ({"extra:premises.kind": fact("premises.kind", "property"), "observed:premises.lease_end": None},
      "E-PREMISES", Outcome.PASS),
     ({"observed:applicant.uscc": fact("applicant.uscc", "913101157989946958", 0.95),

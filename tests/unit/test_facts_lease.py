@@ -49,14 +49,30 @@ def test_end_evidence_quotes_the_date() -> None:
 
 
 @pytest.mark.parametrize("term", [
-    "租赁期限为4年,自2018.03.12起至2止",  # end lost: the stated length is not used to invent one
     "租赁期限自二〇一八年十一月二十日起二二年十一月十九日止。",  # two-digit year: 2022 or 2023?
-    "租赁期限为4年,自2022年1月14日起至20513日止",  # too damaged to repair unambiguously
+    "租赁期限自2022年1月14日起至20513日止",  # too damaged to repair unambiguously
 ])
 def test_illegible_end_stays_unknown(term: str) -> None:
     out = read_premises(_view(_lease(term)))
     assert "premises.lease_end" not in out
     assert "premises.lease_start" in out
+
+
+@pytest.mark.parametrize(("term", "end"), [
+    ("租赁期限为4年,自2018.03.12起至2止", date(2022, 3, 11)),
+    ("租赁期限为4年,自2022年1月14日起至20513日止", date(2026, 1, 13)),
+    ("第二条租赁期限为5年,自二〇二四年三月二十二日起至二〇二八三月二十一月止。", date(2029, 3, 21)),
+])
+def test_illegible_end_is_derived_from_a_stated_length_and_marked(term: str, end: date) -> None:
+    out = read_premises(_view(_lease(term)))
+    fact = out["premises.lease_end"]
+    assert fact.value == end
+    assert fact.details["derived_from_length"] and "推算" in fact.details["note"]
+
+
+def test_a_legible_end_is_not_marked_derived() -> None:
+    out = read_premises(_view(_lease("租赁期限为3年，自2018/12/10起至2021/12/9止。")))
+    assert not out["premises.lease_end"].details["derived_from_length"]
 
 
 @pytest.mark.parametrize("line", [

@@ -147,6 +147,10 @@ def premises(ctx: RuleContext) -> Finding:
     if end is None or day is None:
         return finding("E-PREMISES", O.REVIEW, f"{t}：未能识别租赁期限或申请日期", lessee, reason="missing_evidence")
     covers = end.value >= day and (start is None or start.value <= day)
+    if end.details.get("derived_from_length"):
+        return finding("E-PREMISES", O.REVIEW, f"{t}：租赁止期无法辨认，按租期推算为{end.value.isoformat()}"
+                       f"（{'覆盖' if covers else '未覆盖'}申请日期{day.isoformat()}），需人工核对原件", lessee, start, end,
+                       observed=end.value, reason="derived")
     if ctx.low(end, start):
         return low_conf_review("E-PREMISES", t, end, start, observed=end.value)
     span = f"{start.value.isoformat() if start else '?'}至{end.value.isoformat()}"
