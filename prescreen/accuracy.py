@@ -21,6 +21,17 @@ from typing import Any
 from prescreen.settings import AppSettings
 
 RANK = {"fail": 3, "review": 2, "pass": 1, "not_applicable": 0}
+# The rules that read each fact: a wrong fact is "flagged" when one of them says review or fail,
+# so an officer looks; a wrong fact none of them flags went through silently.
+FACT_RULES = {
+    "applicant.name": ("X-NAME",), "applicant.uscc": ("X-USCC", "E-ENTITY", "E-NINGBO"),
+    "applicant.legal_representative": ("X-LEGAL-REP",), "applicant.address": ("E-NINGBO",),
+    "applicant.established_on": ("X-ESTABLISHED", "E-AGE"), "service.categories": ("E-CATEGORY",),
+    "service.smes_served": ("X-SMES", "E-SMES"), "service.small_micro_share": ("X-SMALL-MICRO", "E-SMALL-MICRO"),
+    "service.public_welfare_share": ("X-PUBLIC-WELFARE", "E-PUBLIC-WELFARE"),
+    "service.partner_institutions": ("X-PARTNERS", "E-PARTNERS"),
+    "premises.lessee": ("E-PREMISES",), "premises.lease_end": ("E-PREMISES",),
+}
 
 
 def _n(s: Any) -> str:
@@ -63,17 +74,19 @@ def score(report: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
             got = got.get("value") if isinstance(got, dict) else got
             alts = truth.get("observed_alt", {}).get(fact, []) if section == "observed" else []
             facts[f"{section}:{fact}"] = (fact_equal(fact, got, want, alts), got, want)
+    silent = [k for k, (ok, _g, _w) in facts.items() if not ok and k.split(":", 1)[1] in FACT_RULES
+              and not any(outcomes.get(rid) in ("review", "fail") for rid in FACT_RULES[k.split(":", 1)[1]])]
     rules = {}
     for rid, spec in truth["rules"].items():
         got = outcomes.get(rid, "absent")
         rules[rid] = (spec["expected"], got, got in spec["accept"])
-    return {"facts": facts, "rules": rules, "verdict": (truth["verdict"]["expected"], report["verdict"],
+    return {"facts": facts, "rules": rules, "silent_wrong": silent, "verdict": (truth["verdict"]["expected"], report["verdict"],
                                                         report["verdict"] in truth["verdict"]["accept"])}
 
 
 def print_summary(results: list[tuple[str, dict[str, Any]]], seconds: list[float]) -> dict[str, Any]:
     per_fact: dict[str, list[int]] = {}
-    planted = caught = passes = false_flags = review_on_pass = verdict_ok = 0
+    planted = caught = passes = false_flags = review_on_pass = verdict_ok = silent = wrong_facts = 0
     for pid, r in results:
         wrong = [f"{k}: want {w!r} got {g!r}" for k, (ok, g, w) in r["facts"].items() if not ok]
         missed = [rid for rid, (e, g, ok) in r["rules"].items() if e == "fail" and not ok]
@@ -84,6 +97,8 @@ def print_summary(results: list[tuple[str, dict[str, Any]]], seconds: list[float
               f"  false: {','.join(flags) or '-'}  review: {','.join(reviews) or '-'}")
         for w in wrong:
             print(f"         {w}")
+        for k in r.get("silent_wrong", []):
+            print(f"         SILENT: {k} is wrong and no rule that reads it says review or fail")
         for k, (ok, _g, _w) in r["facts"].items():
             c = per_fact.setdefault(k, [0, 0])
             c[0] += ok
@@ -97,6 +112,8 @@ def print_summary(results: list[tuple[str, dict[str, Any]]], seconds: list[float
                 false_flags += g == "fail"
                 review_on_pass += g == "review"
         verdict_ok += ok_v
+        silent += len(r.get("silent_wrong", []))
+        wrong_facts += len(wrong)
     print("\nfact accuracy (correct/total):")
     for k in sorted(per_fact, key=lambda k: (not k.startswith("declared"), k)):
         ok, tot = per_fact[k]
@@ -105,11 +122,13 @@ def print_summary(results: list[tuple[str, dict[str, Any]]], seconds: list[float
     secs = sorted(seconds)
     median = secs[len(secs) // 2] if secs else 0.0
     totals = {"packages": n, "planted": planted, "caught": caught, "pass_rules": passes, "false_flags": false_flags,
-              "review_on_pass": review_on_pass, "verdict_ok": verdict_ok, "median_seconds": round(median, 1),
+              "review_on_pass": review_on_pass, "verdict_ok": verdict_ok, "wrong_facts": wrong_facts,
+              "silent_wrong_facts": silent, "median_seconds": round(median, 1),
               "min_fact_accuracy": min((ok / tot for ok, tot in per_fact.values()), default=1.0)}
     print(f"\nplanted discrepancies caught {caught}/{planted}; false flags {false_flags}/{passes} pass rules "
           f"(review on pass rules {review_on_pass}); verdicts {verdict_ok}/{n}; "
           f"lowest per-fact accuracy {totals['min_fact_accuracy']:.2f}; median {median:.1f} s/package")
+    print(f"wrong facts {wrong_facts}, of which silent (no rule reading them says review or fail) {silent}")
     return totals
 
 
@@ -152,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     totals = print_summary(results, seconds)
     if a.json_out:
         Path(a.json_out).write_text(json.dumps({"totals": totals, "packages": {pid: {
-            "facts": {k: v[0] for k, v in r["facts"].items()}, "rules": r["rules"], "verdict": r["verdict"]}
+            "facts": {k: v[0] for k, v in r["facts"].items()}, "rules": r["rules"], "verdict": r["verdict"],
+            "silent_wrong": r["silent_wrong"]}
             for pid, r in results}}, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     return 0
 

@@ -79,3 +79,9 @@ def test_observed_facts_carry_evidence(results):
         for name, fact in r["observed"].items():
             assert fact["evidence"], name
             assert all(e["document"] for e in fact["evidence"]), name
+
+
+def test_no_wrong_fact_passes_silently(results):
+    """A misread fact must reach an officer: some rule reading it says review (or fail)."""
+    silent = [(p["id"], k) for p, r in results for k in score(r, p)["silent_wrong"]]
+    assert not silent
