@@ -27,6 +27,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from extractors import imaging
+from extractors.checkboxes import Checkbox, find_checkboxes
 from extractors.context import ExtractionContext, OcrEngine
 from extractors.engines import EngineError
 from extractors.engines import rapidocr as rapid
@@ -38,7 +39,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "3"
+OCR_PIPELINE_VERSION = "5"
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,14 @@ OSD_MIN_CONF = 2.0  # below this, tesseract's orientation guess is noise
 SEGMENT_GAP = 1.2  # character heights: a wider gap between words starts a new segment (a new cell)
 MARGIN = 0.2  # character heights of real pixels kept around a segment's box in its crop ...
 PAD = 0.3  # ... and of white margin added around that for the recogniser
+# Ink runs no tesseract word covers (short cells such as 小/微 it skips) are re-read when
+# 0.6-2.5 characters wide, at least half a character high and centred on the line (character
+# heights), and kept only when RapidOCR is this sure and the text is not already in the line.
+ORPHAN_MIN_WIDTH = 0.6
+ORPHAN_MAX_WIDTH = 2.5
+ORPHAN_MIN_HEIGHT = 0.5
+ORPHAN_MAX_OFFSET = 0.25
+ORPHAN_MIN_SCORE = 0.85
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -92,7 +101,8 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, lis
     a band around the words' median centre; each word joins the run holding its centre (or the
     nearest one); runs without words are dropped. A run's top and bottom are the inked rows around
     its own words' centre (a label centred in a two-row cell sits lower than the values beside it).
-    Boxes are in prepared-image pixels.
+    Boxes are in prepared-image pixels. Runs of ink no word fell in (a short table cell such as
+    "小" that tesseract skipped) come back with no words, when at least ORPHAN_MIN_WIDTH wide.
     """
     boxes = [w.bbox for w in words if w.bbox]
     h, w = prep.ocr_image.shape[:2]
@@ -122,9 +132,15 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, lis
     for (a, b), ws in zip(runs, owned, strict=True):
         if ws:
             centre = float(np.median([(wd.bbox.y0 + wd.bbox.y1) / 2 for wd in ws if wd.bbox]))
-            top, bottom = _ink_rows(prep, a, b, centre)
+        elif ORPHAN_MIN_WIDTH * ch <= b - a <= ORPHAN_MAX_WIDTH * ch:
+            centre = cy
+        else:
+            continue
+        top, bottom = _ink_rows(prep, a, b, centre)
+        # An orphan must sit on this line: text centred in a two-line cell lies half a line off.
+        if ws or (bottom - top >= ORPHAN_MIN_HEIGHT * ch and abs((top + bottom) / 2 - cy) <= ORPHAN_MAX_OFFSET * ch):
             out.append((BBox(float(a), top, float(b), bottom), ws))
-    return out or whole
+    return out if any(ws for _, ws in out) else whole
 
 
 def _ink_rows(prep: imaging.Prepared, x0: int, x1: int, cy: float) -> tuple[float, float]:
@@ -177,6 +193,16 @@ def keep_checkboxes(tess_text: str, rapid_text: str) -> str | None:
     return merged if sum(c in CHECKBOX_GLYPHS for c in merged) == glyphs else None
 
 
+def _orphan_text(text: str, score: float, line_text: str) -> bool:
+    """Keep a reading of ink tesseract skipped only when sure, wordy, and not a repeat of the line.
+
+    Tesseract's CJK word boxes are sometimes off by a word, so an "orphan" run may be text it did
+    read; text already in the line is taken for such a repeat and dropped.
+    """
+    return (score >= ORPHAN_MIN_SCORE and any(c.isalnum() for c in text)
+            and normalize_text(text) not in line_text.replace(" ", ""))
+
+
 def _loses_valid_code(before: str, after: str) -> bool:
     """A credit code that passes both check digits is never traded for another reading."""
     valid = {u.code for u in find_usccs(before) if u.valid}
@@ -189,7 +215,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, (_, seg) in enumerate(ss)
-            if min(w.conf or 0.0 for w in seg) < ctx.cascade_conf]
+            if not seg or min(w.conf or 0.0 for w in seg) < ctx.cascade_conf]
     if not todo:
         return unchanged, 0
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
@@ -205,6 +231,11 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     changed: set[int] = set()
     for (i, k), (raw, score) in zip(todo, read, strict=True):
         box, seg = segs[i][k]
+        if not seg:
+            if _orphan_text(normalize_text(raw), score, unchanged[i].text):
+                segs[i][k] = (box, [Word(normalize_text(raw), box, round(score, 4))])
+                changed.add(i)
+            continue
         tess_text = make_line(seg).text
         text = keep_checkboxes(tess_text, normalize_text(raw))
         if text and score > sum(w.conf or 0.0 for w in seg) / len(seg) and not _loses_valid_code(tess_text, text):
@@ -212,6 +243,74 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
             changed.add(i)
     return [make_line([w for _, seg in ss for w in seg]) if i in changed else unchanged[i]
             for i, ss in enumerate(segs)], len(changed)
+
+
+# --- checklists: tick boxes found by shape, option names re-read between them ---------------
+
+
+def _checklists(prep: imaging.Prepared, lines: list[list[Word]], threads: int) -> list[list[Word]]:
+    """Lines holding a row of tick boxes rebuilt as ☑/□ glyphs (from the boxes' shapes) and the
+    option names between them (RapidOCR on each stretch). OCR's own reading of the glyphs is
+    wrong too often to decide which option is ticked. Lines are unchanged if RapidOCR fails."""
+    rows = find_checkboxes(prep.gray, prep.h_mask, prep.v_mask, prep.char_h)
+    if not rows:
+        return lines
+    clean = imaging.remove_lines(prep.gray, prep.h_mask, prep.v_mask)
+    out = list(lines)
+    for row in rows:
+        top = min(b.bbox.y0 for b in row) - 0.15 * prep.char_h
+        bottom = max(b.bbox.y1 for b in row) + 0.15 * prep.char_h
+        cy = (top + bottom) / 2
+        hit = [i for i, ws in enumerate(out) if ws and _line_span(ws)[0] <= cy <= _line_span(ws)[1]]
+        stretches = _option_stretches(prep, row, top, bottom)
+        try:
+            read = rapid.recognize_lines(clean, [_crop_box(b, prep) for b in stretches], threads,
+                                         pad=round(PAD * prep.char_h))
+        except EngineError as exc:
+            log.warning("RapidOCR unusable, keeping OCR's reading of a checklist: %s", exc)
+            return lines
+        start, end = row[0].bbox.x0, stretches[-1].x1
+        words = [Word("☑" if b.ticked else "□", b.bbox, 0.99) for b in row]
+        words += [Word(normalize_text(text), box, round(score, 4))
+                  for box, (text, score) in zip(stretches, read, strict=True) if normalize_text(text)]
+        kept = [w for i in hit for w in out[i] if w.bbox and not start - 2 <= (w.bbox.x0 + w.bbox.x1) / 2 <= end + 2]
+        for i in hit:
+            out[i] = []
+        if hit:
+            out[hit[0]] = sorted(kept + words, key=lambda w: w.bbox.x0 if w.bbox else 0)
+        else:
+            out.append(sorted(words, key=lambda w: w.bbox.x0 if w.bbox else 0))
+    return [ws for ws in out if ws]
+
+
+def _line_span(words: list[Word]) -> tuple[float, float]:
+    box = _around(words)
+    return box.y0, box.y1
+
+
+def _option_stretches(prep: imaging.Prepared, row: list[Checkbox], top: float, bottom: float) -> list[BBox]:
+    """After each box, the stretch up to the next box, or for the last one, up to a wide gap.
+
+    Stretches keep clear of the frames by the crop margin and a bit (a frame's edge left in a
+    crop is read as "]" or "【")."""
+    clear = MARGIN * prep.char_h + 0.2 * (row[0].bbox.y1 - row[0].bbox.y0)
+    out = []
+    for b, nxt in zip(row, [*row[1:], None], strict=True):
+        x0 = b.bbox.x1 + clear
+        x1 = nxt.bbox.x0 - clear if nxt else _ink_end(prep, x0, top, bottom)
+        out.append(BBox(x0, top, max(x0 + 1, x1), bottom))
+    return out
+
+
+def _ink_end(prep: imaging.Prepared, x0: float, top: float, bottom: float) -> float:
+    """Right end of the text starting at x0: the last inked column before a gap of 1.5 characters."""
+    band = prep.ocr_image[max(0, int(top)):int(bottom) + 1, int(x0):]
+    cols = np.flatnonzero((band < 128).any(axis=0))
+    if not len(cols):
+        return x0
+    gaps = np.flatnonzero(np.diff(cols) > SEGMENT_GAP * prep.char_h)
+    last = cols[gaps[0]] if len(gaps) else cols[-1]
+    return x0 + float(last) + 1
 
 
 # --- RapidOCR alone -------------------------------------------------------------------------
@@ -274,6 +373,8 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                     engine += f" + {rapid.engine_name()} ({changed}/{len(found)} lines)"
             else:
                 found = [make_line(ws) for ws in _tess_lines(tw)]
+        if ctx.engine is not OcrEngine.TESSERACT:
+            found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
         lines, tables = _build(prep, found)
     except EngineError as exc:
         log.warning("OCR failed on %s page %d: %s", subject, number, exc)

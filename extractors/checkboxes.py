@@ -1,0 +1,156 @@
+"""Tick boxes found by their shape, not by OCR.
+
+Tesseract reads ☑/□ as 回/口/加/四 or drops them, and RapidOCR always drops them, so which
+service category was ticked came out wrong on scans. A box is a square frame about one
+character high with white before it (options are spaced apart; a 口-shaped part of 息 or 别
+is not); it is ticked when there is ink inside the frame. Only rows of two or more boxes of
+one size, at least one of them empty, count: a checklist, not a stray square or a row of 回. Frames are found from their top and bottom
+sides, not as connected components (a box often touches the character after it), on a more
+sensitive binarisation than OCR's: scanned □ frames are one pixel thin and break up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from extractors.imaging import paper_level, remove_lines
+from extractors.models import BBox
+
+FAINT_INK = 0.8  # darker than this share of the local paper counts as ink here
+MIN_SIDE, MAX_SIDE = 0.7, 2.0  # frame side in estimated character heights (a loose estimate)
+SQUARE = 0.15  # width and height differ by at most this share
+LABEL_HEIGHT = 0.65  # a box is at least this share of the height of the text after it (☑ from a symbol font runs small)
+SIDE_COVER = 0.6  # share of the stronger vertical side that must be inked ...
+WEAK_SIDE_COVER = 0.15  # ... and of the weaker: thin frames lose whole stretches of a side
+TICKED_FILL = 0.08  # share of the inside inked for a ticked box (an empty one has ~0)
+EMPTY_FILL = 0.02  # at most this for an empty one; in between, undecided (not reported)
+GAP_BEFORE = 0.35  # character heights of white before a box
+ROW_SIZE_SPREAD = 0.15  # boxes of one row differ in height by at most this share of the row's median
+
+
+@dataclass(frozen=True)
+class Checkbox:
+    bbox: BBox  # in the pixels of the image searched
+    ticked: bool
+
+
+def find_checkboxes(gray: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray, char_h: float) -> list[list[Checkbox]]:
+    """Rows of tick boxes (left to right) on a prepared grayscale page, ruling lines given as masks."""
+    flat = gray.astype(np.float32) / np.maximum(paper_level(gray), 1).astype(np.float32)
+    binary = remove_lines(np.where(flat < FAINT_INK, 0, 255).astype(np.uint8), h_mask, v_mask)
+    return checklist_rows(_frames(binary, char_h), char_h)
+
+
+def _frames(binary: np.ndarray, char_h: float) -> list[Checkbox]:
+    """Square frames anchored on a vertical side: the left one, or the right one when the left
+    broke up; the top and bottom sides are then checked along the frame's own width (a box's top
+    often runs on into the next character's, so horizontal strokes cannot anchor)."""
+    ink = (binary < 128).astype(np.uint8)
+    k = max(3, round(MIN_SIDE * char_h * 0.6))
+    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    _, _, st, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
+    found: list[Checkbox] = []
+    for x, y, w, h, _ in st[1:]:
+        if not (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and w <= 0.3 * char_h):
+            continue
+        gap = round(GAP_BEFORE * char_h)
+        for as_left in (True, False):
+            if as_left and x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02:
+                continue  # ink right before it: not the left side of a free-standing box
+            box = _square_from_side(ink, int(x), int(x + w), int(y), int(y + h), as_left)
+            if box is None or any(_overlaps(box, f.bbox) for f in found):
+                continue
+            ticked = _frame(ink, box, char_h)
+            if ticked is not None:
+                found.append(Checkbox(box, ticked))
+                break
+    return found
+
+
+def _square_from_side(ink: np.ndarray, sx0: int, sx1: int, y0: int, y1: int, as_left: bool) -> BBox | None:
+    """The square whose left (or right) side is the vertical stroke sx0..sx1 × y0..y1, if its top
+    and bottom sides are there: the other side is put where it is best inked (all candidate
+    widths at once, from cumulative sums)."""
+    side = y1 - y0
+    t = max(1, round(0.12 * side))
+    lo, hi = round((1 - SQUARE) * side), round((1 + SQUARE) * side)
+    a0, a1 = (sx0, min(ink.shape[1], sx0 + hi + 1)) if as_left else (max(0, sx1 - hi - 1), sx1)
+    if a1 - a0 <= lo or y0 - t < 0:
+        return None
+    top = ink[y0 - t:y0 + t, a0:a1].any(axis=0)
+    bottom = ink[y1 - t:y1 + t, a0:a1].any(axis=0)
+    band = ink[y0:y1, a0:a1]
+    cols = np.zeros((band.shape[0], band.shape[1] + 1), np.int32)
+    np.cumsum(band, axis=1, out=cols[:, 1:])  # cols[:, j]: ink in the band's columns before j
+    n = a1 - a0
+    if as_left:  # the frame spans a0..a0+k; its right side is the t columns before a0+k
+        k = np.arange(lo, n + 1)
+        top_c = np.cumsum(top)[k - 1] / k
+        bot_c = np.cumsum(bottom)[k - 1] / k
+        far = ((cols[:, k] - cols[:, np.maximum(k - t, 0)]) > 0).mean(axis=0)
+    else:  # the frame spans a1-k..a1; its left side is the t columns from a1-k
+        k = np.arange(lo, n + 1)
+        start = n - k
+        top_c = (top[::-1].cumsum()[k - 1]) / k
+        bot_c = (bottom[::-1].cumsum()[k - 1]) / k
+        far = ((cols[:, np.minimum(start + t, n)] - cols[:, start]) > 0).mean(axis=0)
+    ok = (top_c >= SIDE_COVER) & (bot_c >= SIDE_COVER) & (far >= WEAK_SIDE_COVER)
+    if not ok.any():
+        return None
+    best = int(np.flatnonzero(ok)[np.argmax(far[ok])])
+    width = int(k[best])
+    x0, x1 = (a0, a0 + width) if as_left else (a1 - width, a1)
+    return BBox(float(x0), float(y0), float(x1), float(y1))
+
+
+def _frame(ink: np.ndarray, b: BBox, char_h: float) -> bool | None:
+    """True ticked, False empty, None when `b` is not a free-standing frame or the fill is unclear."""
+    x0, y0, x1, y1 = int(b.x0), int(b.y0), int(b.x1), int(b.y1)
+    w, h = x1 - x0, y1 - y0
+    t = max(1, round(0.12 * min(w, h)))
+    left = ink[y0:y1, x0:x0 + t].any(axis=1).mean()
+    right = ink[y0:y1, x1 - t:x1].any(axis=1).mean()
+    if max(left, right) < SIDE_COVER or min(left, right) < WEAK_SIDE_COVER:
+        return None
+    gap = ink[y0:y1, max(0, x0 - round(GAP_BEFORE * char_h)):max(0, x0 - 1)]
+    if gap.size and gap.mean() > 0.02:
+        return None  # ink right before it: part of a character, not an option's box
+    after = ink[max(0, y0 - h // 2):y1 + h // 2, x1 + 1:x1 + 1 + 2 * w]
+    rows = np.flatnonzero(after.any(axis=1))
+    if len(rows) and h < LABEL_HEIGHT * (rows[-1] - rows[0] + 1):
+        return None  # a 口-shaped part of a taller character (号, 路), not a box before its label
+    m = t + max(1, round(0.1 * min(w, h)))
+    inside = ink[y0 + m:y1 - m, x0 + m:x1 - m]
+    if inside.size == 0:
+        return None
+    fill = float(inside.mean())
+    return True if fill >= TICKED_FILL else False if fill <= EMPTY_FILL else None
+
+
+def _overlaps(a: BBox, b: BBox) -> bool:
+    return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
+
+
+def checklist_rows(boxes: list[Checkbox], char_h: float) -> list[list[Checkbox]]:
+    """Boxes grouped into rows; only rows of two or more boxes of one size, spaced like options."""
+    rows: list[list[Checkbox]] = []
+    for b in sorted(boxes, key=lambda b: ((b.bbox.y0 + b.bbox.y1) / 2, b.bbox.x0)):
+        cy = (b.bbox.y0 + b.bbox.y1) / 2
+        row = next((r for r in rows if abs((r[0].bbox.y0 + r[0].bbox.y1) / 2 - cy) <= 0.5 * char_h), None)
+        if row is None:
+            rows.append([b])
+        else:
+            row.append(b)
+    out = []
+    for row in rows:
+        size = float(np.median([b.bbox.y1 - b.bbox.y0 for b in row]))
+        row = sorted((b for b in row if abs(b.bbox.y1 - b.bbox.y0 - size) <= ROW_SIZE_SPREAD * size),
+                     key=lambda b: b.bbox.x0)
+        spaced = all(n.bbox.x0 - p.bbox.x1 >= 1.5 * char_h for p, n in zip(row, row[1:], strict=False))
+        # Characters with a frame (回 国 申) look ticked; a row of them is no checklist. A real
+        # checklist row has an empty box; one with every option ticked is left to OCR.
+        if len(row) >= 2 and spaced and not all(b.ticked for b in row):
+            out.append(row)
+    return out
