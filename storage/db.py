@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -19,18 +20,15 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.states import PackageState
 
-class PackageState(StrEnum):
-    """Where a package is in processing (not a verdict: verdicts belong to validators)."""
-
-    RECEIVED = "received"
-    PROCESSING = "processing"
-    DONE = "done"
-    FAILED = "failed"
+__all__ = ["Base", "DocumentRecord", "ExtractionRecord", "PackageRecord", "PackageState", "ReportRecord",
+           "make_engine"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -61,6 +59,12 @@ class Base(DeclarativeBase):
 
 class PackageRecord(Base):
     __tablename__ = "packages"
+    __table_args__ = (
+        # The database itself refuses a state the machine does not know.
+        CheckConstraint("state IN (%s)" % ", ".join(f"'{s.value}'" for s in PackageState),
+                        name="ck_packages_state"),
+        Index("ix_packages_state_changed_at", "state", "state_changed_at"),  # finding stuck packages
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     content_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -74,7 +78,9 @@ class PackageRecord(Base):
     state: Mapped[str] = mapped_column(String(16), default=PackageState.RECEIVED.value)
     verdict: Mapped[str | None] = mapped_column(String(32))
     ruleset: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # the reason, while the state is failed
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))  # times processing began
 
 
 class DocumentRecord(Base):
@@ -118,6 +124,7 @@ class ReportRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     object_key: Mapped[str | None] = mapped_column(Text)
     json_text: Mapped[str] = mapped_column(Text)  # exactly what was reported, byte for byte
+    content_sha256: Mapped[str] = mapped_column(String(64))  # repository.report_content_sha256: same result, same hash
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

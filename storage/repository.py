@@ -1,26 +1,32 @@
 """Repository: packages, documents, extractions and reports as rows. No rule of the measures here."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.models import Package
 from intake.receive import content_id as compute_content_id
-from storage.db import Base, DocumentRecord, ExtractionRecord, PackageRecord, PackageState, ReportRecord
+from storage.db import DocumentRecord, ExtractionRecord, PackageRecord, ReportRecord
 from storage.objects import StorageError
+from storage.states import HALF_STATES, InvalidTransition, PackageState, sources
 
 _ID_PREFIX = re.compile(r"^[0-9a-f]{1,32}$")
-_UPDATABLE = frozenset(c.key for c in PackageRecord.__table__.columns) - {"id"}
+# Managed by transitions only: state_changed_at and attempts; state goes through transition().
+_UPDATABLE = frozenset(c.key for c in PackageRecord.__table__.columns) - {"id", "state_changed_at", "attempts"}
+_FIELDS = _UPDATABLE - {"state", "error"}  # what a transition may set alongside the state
 _VERSION_RETRIES = 5
+# Top-level report keys that differ between two runs with the same result; ignored by the content hash.
+VOLATILE_REPORT_KEYS = frozenset({"generated_at"})
 
 
 class PackageNotFound(StorageError, KeyError):
@@ -46,7 +52,28 @@ class PackageRow:
     district: str | None
     verdict: str | None
     ruleset: str | None
-    error: str | None
+    error: str | None  # the failure reason, while state is failed
+    state_changed_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class ReportVersion:
+    package_id: str
+    version: int
+    ruleset: str
+    verdict: str
+    created_at: datetime
+    object_key: str | None
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """Packages recover_stuck found in a half state: put back to received, or failed for good."""
+
+    requeued: list[str]
+    failed: list[str]
 
 
 @dataclass(frozen=True)
@@ -63,7 +90,15 @@ def _package_row(r: PackageRecord) -> PackageRow:
     return PackageRow(id=r.id, content_id=r.content_id, source=r.source, received_at=r.received_at,
                       state=r.state, application_kind=r.application_kind, application_date=r.application_date,
                       applicant_name=r.applicant_name, applicant_uscc=r.applicant_uscc, district=r.district,
-                      verdict=r.verdict, ruleset=r.ruleset, error=r.error)
+                      verdict=r.verdict, ruleset=r.ruleset, error=r.error,
+                      state_changed_at=r.state_changed_at, attempts=r.attempts)
+
+
+def report_content_sha256(report_json: dict[str, Any]) -> str:
+    """What makes two reports the same result: canonical JSON without the volatile keys (a redelivered
+    task re-generating the same findings a minute later hashes the same). Migration 0003 mirrors this."""
+    stable = {k: v for k, v in report_json.items() if k not in VOLATILE_REPORT_KEYS}
+    return hashlib.sha256(json.dumps(stable, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _plain(value: Any) -> Any:
@@ -76,8 +111,10 @@ class Repository:
         self._session = sessionmaker(engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        """Create missing tables (idempotent)."""
-        Base.metadata.create_all(self.engine)
+        """Migrate the database to the newest schema (idempotent; adopts a pre-migration database)."""
+        from storage.migrate import upgrade
+
+        upgrade(self.engine)
 
     # --- packages ---------------------------------------------------------------------------
 
@@ -85,7 +122,8 @@ class Repository:
         """Insert or replace the package row and its document rows."""
         with self._session.begin() as s:
             existing = s.get(PackageRecord, package.package_id)
-            row = existing or PackageRecord(id=package.package_id, state=PackageState.RECEIVED.value)
+            row = existing or PackageRecord(id=package.package_id, state=PackageState.RECEIVED.value,
+                                            state_changed_at=datetime.now(UTC), attempts=0)
             row.content_id = content_id or compute_content_id(package.documents)
             row.source = package.source
             row.received_at = package.received_at
@@ -100,16 +138,93 @@ class Repository:
                     problem_en=d.problem.message_en if d.problem else None, detected_kinds=[]))
 
     def update_package(self, package_id: str, **fields: Any) -> None:
-        """Set columns of a package row, e.g. state=PackageState.DONE, verdict="eligible"."""
+        """Set columns of a package row, e.g. verdict="eligible". With state=…, a checked transition
+        (error=… is then the failure reason): InvalidTransition if the current state does not allow it."""
         unknown = set(fields) - _UPDATABLE
         if unknown:
             raise TypeError(f"not a package column: {', '.join(sorted(unknown))}")
+        if "state" in fields:
+            target = str(_plain(fields.pop("state")))
+            if not self.transition(package_id, target, reason=fields.pop("error", None), **fields):
+                raise InvalidTransition(package_id, self._state_of(package_id), target)
+            return
         with self._session.begin() as s:
             row = s.get(PackageRecord, package_id)
             if row is None:
                 raise PackageNotFound(f"no package {package_id!r}")
             for key, value in fields.items():
                 setattr(row, key, _plain(value))
+
+    # --- state machine (storage/states.py) ----------------------------------------------------
+
+    def transition(self, package_id: str, target: PackageState | str, *, reason: str | None = None,
+                   attempt: int | None = None, **fields: Any) -> bool:
+        """Move the package to `target` if its current state allows it, atomically (one conditional
+        UPDATE): False when it does not — e.g. another worker got there first. `reason` is required
+        for failed; `attempt` (from claim) makes a worker whose package was recovered meanwhile lose;
+        `fields` are other columns written in the same statement (e.g. applicant_name with done)."""
+        with self._session.begin() as s:
+            return self._move(s, package_id, PackageState(_plain(target)), reason, attempt, fields)
+
+    def claim(self, package_id: str) -> int | None:
+        """received → extracting for the caller; the attempt number (pass it to later transitions)
+        or None when the package is not waiting to be processed."""
+        with self._session.begin() as s:
+            if not self._move(s, package_id, PackageState.EXTRACTING, None, None, {}):
+                return None
+            return s.scalar(select(PackageRecord.attempts).where(PackageRecord.id == package_id))
+
+    def recover_stuck(self, older_than: timedelta, max_attempts: int = 3,
+                      now: datetime | None = None) -> Recovered:
+        """Packages in extracting/checking for longer than `older_than` (their worker died): back to
+        received, or failed once `max_attempts` processings began. `older_than` must exceed the longest
+        honest run (the worker's hard time limit), or a live worker loses its package."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        requeued: list[str] = []
+        failed: list[str] = []
+        with self._session.begin() as s:
+            stuck = s.execute(select(PackageRecord.id, PackageRecord.state, PackageRecord.attempts).where(
+                PackageRecord.state.in_([st.value for st in HALF_STATES]),
+                PackageRecord.state_changed_at < cutoff).order_by(PackageRecord.state_changed_at)).all()
+            for package_id, state, attempts in stuck:
+                # Guarded by state and attempt: a package that moved meanwhile is left alone.
+                guard = (PackageRecord.id == package_id, PackageRecord.state == state,
+                         PackageRecord.attempts == attempts)
+                if attempts >= max_attempts:
+                    reason = f"stuck in {state} after {attempts} attempts; gave up"
+                    values: dict[str, Any] = {"state": PackageState.FAILED.value, "error": reason}
+                else:
+                    values = {"state": PackageState.RECEIVED.value, "error": None}
+                moved = s.execute(update(PackageRecord).where(*guard).values(
+                    state_changed_at=datetime.now(UTC), **values)
+                    .execution_options(synchronize_session=False)).rowcount
+                if moved:
+                    (failed if values["state"] == PackageState.FAILED else requeued).append(package_id)
+        return Recovered(requeued=requeued, failed=failed)
+
+    def _move(self, s: Session, package_id: str, target: PackageState, reason: str | None,
+              attempt: int | None, fields: dict[str, Any]) -> bool:
+        unknown = set(fields) - _FIELDS
+        if unknown:
+            raise TypeError(f"not a column a transition may set: {', '.join(sorted(unknown))}")
+        if (target is PackageState.FAILED) != (reason is not None):
+            raise ValueError("a reason is required for failed, and only for failed")
+        values = {k: _plain(v) for k, v in fields.items()}
+        values.update(state=target.value, state_changed_at=datetime.now(UTC), error=reason)
+        if target is PackageState.EXTRACTING:
+            values["attempts"] = PackageRecord.attempts + 1
+        stmt = update(PackageRecord).where(PackageRecord.id == package_id,
+                                           PackageRecord.state.in_([st.value for st in sources(target)]))
+        if attempt is not None:
+            stmt = stmt.where(PackageRecord.attempts == attempt)
+        moved = s.execute(stmt.values(**values).execution_options(synchronize_session=False)).rowcount
+        if not moved and s.scalar(select(PackageRecord.id).where(PackageRecord.id == package_id)) is None:
+            raise PackageNotFound(f"no package {package_id!r}")
+        return moved == 1
+
+    def _state_of(self, package_id: str) -> str | None:
+        with self._session() as s:
+            return s.scalar(select(PackageRecord.state).where(PackageRecord.id == package_id))
 
     def set_detected_kinds(self, package_id: str, name: str, kinds: list[str]) -> None:
         with self._session.begin() as s:
@@ -146,34 +261,58 @@ class Repository:
 
     def save_report(self, package_id: str, report_json: dict[str, Any], verdict: str, ruleset: str,
                     object_key: str | None) -> int:
-        """Store a new report version (1, 2, …) and copy its verdict/ruleset to the package row."""
+        """Store a new report version (1, 2, …; old ones stay) and copy its verdict/ruleset to the
+        package row. The same report as the latest version again (report_content_sha256) is that version,
+        kept as first stored (a repeated task adds nothing); an earlier version's content again is a new
+        version (it is the newest result)."""
         text = json.dumps(report_json, ensure_ascii=False, sort_keys=True)
+        digest = report_content_sha256(report_json)
         for _ in range(_VERSION_RETRIES):
             try:
                 with self._session.begin() as s:
                     pkg = s.get(PackageRecord, package_id)
                     if pkg is None:
                         raise PackageNotFound(f"no package {package_id!r}")
-                    last = s.scalar(select(func.max(ReportRecord.version))
-                                    .where(ReportRecord.package_id == package_id))
-                    version = (last or 0) + 1
+                    latest = s.execute(select(ReportRecord.version, ReportRecord.content_sha256)
+                                       .where(ReportRecord.package_id == package_id)
+                                       .order_by(ReportRecord.version.desc()).limit(1)).first()
+                    if latest is not None and latest.content_sha256 == digest:
+                        return latest.version
+                    version = (latest.version if latest else 0) + 1
                     s.add(ReportRecord(package_id=package_id, version=version, ruleset=ruleset,
                                        verdict=_plain(verdict), created_at=datetime.now(UTC),
-                                       object_key=object_key, json_text=text))
+                                       object_key=object_key, json_text=text, content_sha256=digest))
                     pkg.verdict, pkg.ruleset = _plain(verdict), ruleset
                 return version
             except IntegrityError:
-                continue  # a concurrent writer took this version number: take the next one
+                continue  # a concurrent writer took this version number: look again
         raise StorageError(f"could not allocate a report version for {package_id!r}")
 
     def latest_report(self, package_id_or_prefix: str) -> dict[str, Any] | None:
+        return self.get_report(package_id_or_prefix)
+
+    def get_report(self, package_id_or_prefix: str, version: int | None = None) -> dict[str, Any] | None:
+        """One version of the report (the latest when `version` is None), or None."""
         package_id = self.resolve_package_id(package_id_or_prefix)
         if package_id is None:
             return None
+        query = select(ReportRecord.json_text).where(ReportRecord.package_id == package_id)
+        query = query.where(ReportRecord.version == version) if version is not None else query
         with self._session() as s:
-            text = s.scalar(select(ReportRecord.json_text).where(ReportRecord.package_id == package_id)
-                            .order_by(ReportRecord.version.desc()).limit(1))
+            text = s.scalar(query.order_by(ReportRecord.version.desc()).limit(1))
         return json.loads(text) if text is not None else None
+
+    def list_reports(self, package_id_or_prefix: str) -> list[ReportVersion]:
+        """Every stored version of the package's report, oldest first ([] for an unknown package)."""
+        package_id = self.resolve_package_id(package_id_or_prefix)
+        if package_id is None:
+            return []
+        with self._session() as s:
+            rows = s.scalars(select(ReportRecord).where(ReportRecord.package_id == package_id)
+                             .order_by(ReportRecord.version))
+            return [ReportVersion(package_id=r.package_id, version=r.version, ruleset=r.ruleset,
+                                  verdict=r.verdict, created_at=r.created_at, object_key=r.object_key,
+                                  content_sha256=r.content_sha256) for r in rows]
 
     # --- extractions (cache keyed by content, extractor version and settings) -----------------
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 from intake.models import Document, FileType, Package, Problem
 from storage.db import PackageState, make_engine
 from storage.repository import AmbiguousPackageId, PackageNotFound, Repository
+from storage.states import InvalidTransition
 
 PG_URL = os.environ.get("PRESCREEN_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 
@@ -70,11 +71,16 @@ def round_trips(repo: Repository) -> None:
     assert len(rows[1].content_id) == 64
     assert repo.list_packages(limit=1)[0].id == new.package_id
 
+    with pytest.raises(InvalidTransition, match="cannot go from 'received' to 'done'"):
+        repo.update_package(new.package_id, state=PackageState.DONE)
+    repo.update_package(new.package_id, state="extracting")
+    repo.update_package(new.package_id, state="checking")
     repo.update_package(new.package_id, state=PackageState.DONE, application_kind="certification",
                         application_date=date(2018, 6, 1), applicant_name="宁波某某科技有限公司",
                         applicant_uscc="91330201MA2AXXXX0X", district="海曙区")
     row = repo.get_package(new.package_id)
     assert row is not None and row.state == "done" and row.application_date == date(2018, 6, 1)
+    assert row.attempts == 1 and row.state_changed_at >= row.received_at and row.error is None
     assert row.applicant_name == "宁波某某科技有限公司"
     with pytest.raises(TypeError):
         repo.update_package(new.package_id, no_such_column=1)
