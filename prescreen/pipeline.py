@@ -107,11 +107,11 @@ def check_package(path: Path, settings: AppSettings, declared: dict[str, Any] | 
         if data is not None:
             store.put_if_absent(original_key(doc.sha256), data)
     progress(f"收到 {len(package.documents)} 个文件 / received {len(package.documents)} files")
-    repo.update_package(package.package_id, state="extracting")
+    attempt = repo.claim(package.package_id)  # received -> extracting, under a checked transition
     try:
         ctx = settings.extraction_context()
         extracted = with_page_images(received, extract_all(received, ctx, store, repo, progress), ctx, store)
-        repo.update_package(package.package_id, state="checking")
+        repo.transition(package.package_id, "checking", attempt=attempt)
         facts = assemble(extracted, declared, declared_name)
         for doc in facts.documents:
             repo.set_detected_kinds(package.package_id, doc.name, [k.value for k in doc.kinds])
@@ -125,10 +125,10 @@ def check_package(path: Path, settings: AppSettings, declared: dict[str, Any] | 
         repo.save_report(package.package_id, report, assessment.verdict.value, ruleset.id, key)
         uscc = facts.observed.get("applicant.uscc") or facts.declared.get("applicant.uscc")
         name = facts.observed.get("applicant.name") or facts.declared.get("applicant.name")
-        repo.update_package(package.package_id, state="done", application_kind=report["application_kind"],
-                            application_date=facts.application_date(), applicant_name=name and name.value,
-                            applicant_uscc=uscc and uscc.value, district=report["district"])
+        repo.transition(package.package_id, "done", attempt=attempt, application_kind=report["application_kind"],
+                        application_date=facts.application_date(), applicant_name=name and name.value,
+                        applicant_uscc=uscc and uscc.value, district=report["district"])
         return report
     except Exception as exc:
-        repo.update_package(package.package_id, state="failed", error=repr(exc)[:500])
+        repo.transition(package.package_id, "failed", reason=repr(exc)[:500], attempt=attempt)
         raise
