@@ -2,7 +2,12 @@
 
     StorageError
      ├── ObjectNotFound     get() of a key that is not there
-     └── PackageNotFound    (repository) no package row with that id
+     ├── PackageNotFound    (repository) no package row with that id
+     └── StoreFault         a fault an operator must fix; message in Chinese and English
+          ├── AccessDenied      credentials rejected or policy forbids the operation
+          ├── BucketNotFound    the configured bucket does not exist (and may not be created)
+          ├── StoreUnreachable  connection, timeout or 5xx/throttling that outlasted the retries
+          └── ObjectConflict    a content-addressed key holds bytes of another content
 """
 from __future__ import annotations
 
@@ -25,6 +30,30 @@ class ObjectNotFound(StorageError, KeyError):
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else "object not found"
+
+
+class StoreFault(StorageError):
+    """A fault of the object store an operator must fix; str() gives Chinese then English."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+
+class AccessDenied(StoreFault):
+    """Unknown access key, wrong secret key, or a policy that forbids the operation."""
+
+
+class BucketNotFound(StoreFault):
+    """The configured bucket does not exist."""
+
+
+class StoreUnreachable(StoreFault):
+    """The store could not be reached or stayed unavailable through every retry."""
+
+
+class ObjectConflict(StoreFault):
+    """A key that should hold one content (content-addressed) holds another."""
 
 
 @runtime_checkable

@@ -40,6 +40,15 @@ class StorageSettings(BaseSettings):
     minio_bucket: str = "prescreen"
     minio_secure: bool = False
     minio_region: str | None = None
+    # Bootstrap: create the bucket when it is missing; false makes a missing bucket an error at start.
+    minio_create_bucket: bool = True
+    # Originals written with If-None-Match: *; false for servers that ignore it (exists-then-put instead).
+    minio_conditional_writes: bool = True
+    minio_retries: int = Field(3, ge=0, le=10)  # retries after the first try, on transient faults only
+    minio_backoff_s: float = Field(0.2, ge=0)  # before the first retry, doubling each time (jittered)
+    minio_backoff_max_s: float = Field(5.0, ge=0)
+    minio_connect_timeout_s: float = Field(5.0, gt=0)
+    minio_read_timeout_s: float = Field(60.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_missing_credentials(self) -> StorageSettings:
@@ -61,14 +70,9 @@ class StorageSettings(BaseSettings):
 def open_object_store(settings: StorageSettings) -> ObjectStore:
     if settings.object_store is ObjectStoreKind.LOCAL:
         return LocalObjectStore(settings.objects_dir)
-    from minio import Minio
-
     from storage.minio_store import MinioObjectStore
 
-    secret = settings.minio_secret_key.get_secret_value() if settings.minio_secret_key else None
-    client = Minio(settings.minio_endpoint, access_key=settings.minio_access_key, secret_key=secret,
-                   secure=settings.minio_secure, region=settings.minio_region)
-    return MinioObjectStore(client, settings.minio_bucket)
+    return MinioObjectStore.from_settings(settings)
 
 
 def open_repository(settings: StorageSettings) -> Repository:

@@ -61,6 +61,6 @@ def test_minio_store(endpoint: str) -> None:
 def test_missing_bucket_is_a_clear_error(endpoint: str) -> None:
     from storage.minio_store import MinioObjectStore
 
-    store = MinioObjectStore(_client(endpoint), "no-such-bucket", create_bucket=False)
+    # The bucket is checked on opening, so a wrong bucket fails before any work is done.
     with pytest.raises(StorageError, match="no-such-bucket"):
-        store.get("originals/00/x")
+        MinioObjectStore(_client(endpoint), "no-such-bucket", create_bucket=False)
