@@ -25,6 +25,8 @@ LABEL_HEIGHT = 0.65  # a box is at least this share of the height of the text af
 SIDE_COVER = 0.6  # share of the stronger vertical side that must be inked ...
 WEAK_SIDE_COVER = 0.15  # ... and of the weaker: thin frames lose whole stretches of a side
 TICKED_FILL = 0.08  # share of the inside inked for a ticked box (an empty one has ~0)
+FILLED = 0.9  # share of the inside inked for a filled box (■): uniformly black
+RING_CLEAR = 0.6  # share of the pixels just inside the frame that must be paper
 EMPTY_FILL = 0.02  # at most this for an empty one; in between, undecided (not reported)
 GAP_BEFORE = 0.35  # character heights of white before a box
 ROW_SIZE_SPREAD = 0.15  # boxes of one row differ in height by at most this share of the row's median
@@ -66,7 +68,19 @@ def _frames(binary: np.ndarray, char_h: float) -> list[Checkbox]:
             if ticked is not None:
                 found.append(Checkbox(box, ticked))
                 break
-    return found
+    return found + [b for b in _solid_squares(ink, char_h) if not any(_overlaps(b.bbox, f.bbox) for f in found)]
+
+
+def _solid_squares(ink: np.ndarray, char_h: float) -> list[Checkbox]:
+    """■: a filled square has no sides to anchor on; it is a square blob of solid ink."""
+    _, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    gap = round(GAP_BEFORE * char_h)
+    out = []
+    for x, y, w, h, area in st[1:]:
+        if (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and abs(w - h) <= SQUARE * h and area >= FILLED * w * h
+                and not (x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02)):
+            out.append(Checkbox(BBox(float(x), float(y), float(x + w), float(y + h)), True))
+    return out
 
 
 def _square_from_side(ink: np.ndarray, sx0: int, sx1: int, y0: int, y1: int, as_left: bool) -> BBox | None:
@@ -126,6 +140,13 @@ def _frame(ink: np.ndarray, b: BBox, char_h: float) -> bool | None:
     if inside.size == 0:
         return None
     fill = float(inside.mean())
+    if fill >= FILLED:
+        return True  # ■
+    # Just inside a box's frame the paper shows (a tick touches it at a point or two); inside
+    # the frame-like part of a character (月 in 服, 回) strokes run into it.
+    ring = np.concatenate([inside[0], inside[-1], inside[1:-1, 0], inside[1:-1, -1]])
+    if ring.mean() > 1 - RING_CLEAR:
+        return None
     return True if fill >= TICKED_FILL else False if fill <= EMPTY_FILL else None
 
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from difflib import SequenceMatcher
+from typing import NamedTuple
 
 import numpy as np
 
@@ -39,7 +40,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "5"
+OCR_PIPELINE_VERSION = "6"
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +57,8 @@ ORPHAN_MAX_WIDTH = 2.5
 ORPHAN_MIN_HEIGHT = 0.5
 ORPHAN_MAX_OFFSET = 0.25
 ORPHAN_MIN_SCORE = 0.85
+SPAN_OVERLAP = 0.33  # character widths a word must reach into a second run to count as spanning it
+SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesseract's from this score
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -93,7 +96,13 @@ def _build(prep: imaging.Prepared, lines: list[Line]) -> tuple[list[Line], list[
 # --- cascade: RapidOCR re-reads doubtful segments of tesseract lines ------------------------
 
 
-def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, list[Word]]]:
+class Segment(NamedTuple):
+    box: BBox  # prepared-image pixels
+    words: list[Word]  # tesseract's words in it (none: ink tesseract skipped)
+    spanned: bool = False  # a tesseract word runs into it from a neighbouring cell
+
+
+def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
     """Cut a tesseract line into runs of ink split at wide gaps and vertical rules (one run per cell).
 
     Boxes come from the ink of the line-free binary image, not from tesseract's word boxes, which
@@ -103,6 +112,8 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, lis
     its own words' centre (a label centred in a two-row cell sits lower than the values beside it).
     Boxes are in prepared-image pixels. Runs of ink no word fell in (a short table cell such as
     "小" that tesseract skipped) come back with no words, when at least ORPHAN_MIN_WIDTH wide.
+    Runs a word overlaps by more than a third of a character besides its own are `spanned`:
+    tesseract read across a cell border ("3小信息咨询2"), and each such run is re-read alone.
     """
     boxes = [w.bbox for w in words if w.bbox]
     h, w = prep.ocr_image.shape[:2]
@@ -110,7 +121,7 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, lis
     cy = float(np.median([(b.y0 + b.y1) / 2 for b in boxes]))
     y0, y1 = max(0, int(cy - 0.4 * ch)), min(h, int(cy + 0.4 * ch) + 1)
     x_lo, x_hi = max(0, int(min(b.x0 for b in boxes) - ch)), min(w, int(max(b.x1 for b in boxes) + ch) + 1)
-    whole = [(_around(words), words)]
+    whole = [Segment(_around(words), words)]
     if y1 - y0 < 2 or x_hi - x_lo < 2:
         return whole
     ink = (prep.ocr_image[y0:y1, x_lo:x_hi] < 128).any(axis=0)
@@ -124,12 +135,17 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, lis
     ends = np.concatenate([starts[1:] - 1, [len(xs) - 1]])
     runs = [(x_lo + int(xs[s]), x_lo + int(xs[e]) + 1) for s, e in zip(starts, ends, strict=True)]
     owned: list[list[Word]] = [[] for _ in runs]
+    spanned = [False] * len(runs)
     for wd in words:
         assert wd.bbox is not None
         cx = (wd.bbox.x0 + wd.bbox.x1) / 2
         owned[min(range(len(runs)), key=lambda k: max(runs[k][0] - cx, cx - runs[k][1], 0.0))].append(wd)
+        touched = [k for k, (a, b) in enumerate(runs) if min(b, wd.bbox.x1) - max(a, wd.bbox.x0) > SPAN_OVERLAP * ch]
+        if len(touched) > 1:
+            for k in touched:
+                spanned[k] = True
     out = []
-    for (a, b), ws in zip(runs, owned, strict=True):
+    for (a, b), ws, sp in zip(runs, owned, spanned, strict=True):
         if ws:
             centre = float(np.median([(wd.bbox.y0 + wd.bbox.y1) / 2 for wd in ws if wd.bbox]))
         elif ORPHAN_MIN_WIDTH * ch <= b - a <= ORPHAN_MAX_WIDTH * ch:
@@ -139,8 +155,8 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[tuple[BBox, lis
         top, bottom = _ink_rows(prep, a, b, centre)
         # An orphan must sit on this line: text centred in a two-line cell lies half a line off.
         if ws or (bottom - top >= ORPHAN_MIN_HEIGHT * ch and abs((top + bottom) / 2 - cy) <= ORPHAN_MAX_OFFSET * ch):
-            out.append((BBox(float(a), top, float(b), bottom), ws))
-    return out if any(ws for _, ws in out) else whole
+            out.append(Segment(BBox(float(a), top, float(b), bottom), ws, sp))
+    return out if any(sg.words for sg in out) else whole
 
 
 def _ink_rows(prep: imaging.Prepared, x0: int, x1: int, cy: float) -> tuple[float, float]:
@@ -214,8 +230,8 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     """Re-read doubtful segments with RapidOCR; returns the lines and how many lines changed."""
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
-    todo = [(i, k) for i, ss in enumerate(segs) for k, (_, seg) in enumerate(ss)
-            if not seg or min(w.conf or 0.0 for w in seg) < ctx.cascade_conf]
+    todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
+            if sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf]
     if not todo:
         return unchanged, 0
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
@@ -223,25 +239,26 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
         return unchanged, 0
     clean = imaging.remove_lines(prep.gray, prep.h_mask, prep.v_mask)
     try:
-        read = rapid.recognize_lines(clean, [_crop_box(segs[i][k][0], prep) for i, k in todo], threads,
+        read = rapid.recognize_lines(clean, [_crop_box(segs[i][k].box, prep) for i, k in todo], threads,
                                      pad=round(PAD * prep.char_h))
     except EngineError as exc:
         log.warning("RapidOCR unusable, keeping tesseract's reading: %s", exc)
         return unchanged, 0
     changed: set[int] = set()
     for (i, k), (raw, score) in zip(todo, read, strict=True):
-        box, seg = segs[i][k]
+        box, seg, spanned = segs[i][k]
+        text = normalize_text(raw)
         if not seg:
-            if _orphan_text(normalize_text(raw), score, unchanged[i].text):
-                segs[i][k] = (box, [Word(normalize_text(raw), box, round(score, 4))])
-                changed.add(i)
-            continue
-        tess_text = make_line(seg).text
-        text = keep_checkboxes(tess_text, normalize_text(raw))
-        if text and score > sum(w.conf or 0.0 for w in seg) / len(seg) and not _loses_valid_code(tess_text, text):
-            segs[i][k] = (box, [Word(text, box, round(score, 4))])
+            keep = _orphan_text(text, score, "" if spanned else unchanged[i].text)
+        else:
+            tess_text = make_line(seg).text
+            text = keep_checkboxes(tess_text, text) or ""
+            sure = score >= SPANNED_MIN_SCORE if spanned else score > sum(w.conf or 0.0 for w in seg) / len(seg)
+            keep = bool(text) and sure and not _loses_valid_code(tess_text, text)
+        if keep:
+            segs[i][k] = Segment(box, [Word(text, box, round(score, 4))], spanned)
             changed.add(i)
-    return [make_line([w for _, seg in ss for w in seg]) if i in changed else unchanged[i]
+    return [make_line([w for sg in ss for w in sg.words]) if i in changed else unchanged[i]
             for i, ss in enumerate(segs)], len(changed)
 
 

@@ -50,25 +50,28 @@ def test_squares_inside_text_are_not_boxes(text: str):
     assert _find(_page([text])) == []
 
 
-@pytest.mark.parametrize("font", ["ukai", "wqy-zenhei"])
-def test_generated_form_scanned_at_200_dpi(font: str):
-    """Our generator's application form (☑ and □ as Word would print them), scanned at 200 dpi:
-    the thin □ frames break up and still count; the ticked ones are the categories chosen."""
+@pytest.mark.parametrize(("font", "check", "layout", "dpi"), [
+    ("ukai", "☑□", "grid", 200),
+    ("wqy-zenhei", "☑□", "grid", 200),
+    ("ukai", "■□", "grid", 200),
+    ("wqy-zenhei", "☑□", "paragraph", 300),  # "服务类别：☑…": 服 must not pass for a box
+])
+def test_generated_form_scanned(font: str, check: str, layout: str, dpi: int):
+    """Our generator's application form (☑/■ and □ as Word prints them), scanned: thin □ frames
+    break up and still count; the ticked boxes are the application kind and the categories chosen."""
     import dataclasses
     import random
 
     from synth import degrade, documents, render_pdf
-    from synth.model import Kind, Profile
+    from synth.model import CATEGORIES, Kind, Profile
     from synth.package import _pages
     from synth.plan import make_spec
 
     spec = make_spec(random.Random(5), "T0001", 5, Profile.QUICK, 0.0, force={"kind": Kind.CERTIFICATION, "defects": []})
-    spec = dataclasses.replace(spec, variants=dataclasses.replace(spec.variants, check="☑□", form_layout="grid"))
+    spec = dataclasses.replace(spec, variants=dataclasses.replace(spec.variants, check=check, form_layout=layout))
     pdf, _ = render_pdf.render(documents.form(spec, random.Random(1)), font, random.Random(1))
-    scan = degrade.scan(_pages(pdf, 200)[0], random.Random(2))
+    scan = degrade.scan(_pages(pdf, dpi)[0], random.Random(2))
     rows = _find(np.asarray(scan.convert("L")))
     ticks = [[b.ticked for b in r] for r in rows]
-    from synth.model import CATEGORIES
-
     assert ticks[0] == [False, True]  # □入库培育 ☑认定
     assert ticks[1] + ticks[2] == [c in spec.categories for c in CATEGORIES]
