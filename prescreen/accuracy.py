@@ -21,8 +21,9 @@ from typing import Any
 from prescreen.settings import AppSettings
 
 RANK = {"fail": 3, "review": 2, "pass": 1, "not_applicable": 0}
-# The rules that read each fact: a wrong fact is "flagged" when one of them says review or fail,
-# so an officer looks; a wrong fact none of them flags went through silently.
+# The rules that read each fact: a wrong value is "flagged" when one of them says review or fail,
+# so an officer looks; a wrong value none of them flags went through silently. (A value not
+# found at all is no wrong value: the rules then decide on other evidence or say review.)
 FACT_RULES = {
     "applicant.name": ("X-NAME",), "applicant.uscc": ("X-USCC", "E-ENTITY", "E-NINGBO"),
     "applicant.legal_representative": ("X-LEGAL-REP",), "applicant.address": ("E-NINGBO",),
@@ -74,7 +75,7 @@ def score(report: dict[str, Any], truth: dict[str, Any]) -> dict[str, Any]:
             got = got.get("value") if isinstance(got, dict) else got
             alts = truth.get("observed_alt", {}).get(fact, []) if section == "observed" else []
             facts[f"{section}:{fact}"] = (fact_equal(fact, got, want, alts), got, want)
-    silent = [k for k, (ok, _g, _w) in facts.items() if not ok and k.split(":", 1)[1] in FACT_RULES
+    silent = [k for k, (ok, g, _w) in facts.items() if not ok and g is not None and k.split(":", 1)[1] in FACT_RULES
               and not any(outcomes.get(rid) in ("review", "fail") for rid in FACT_RULES[k.split(":", 1)[1]])]
     rules = {}
     for rid, spec in truth["rules"].items():
@@ -98,7 +99,7 @@ def print_summary(results: list[tuple[str, dict[str, Any]]], seconds: list[float
         for w in wrong:
             print(f"         {w}")
         for k in r.get("silent_wrong", []):
-            print(f"         SILENT: {k} is wrong and no rule that reads it says review or fail")
+            print(f"         SILENT: {k} is a wrong value and no rule that reads it says review or fail")
         for k, (ok, _g, _w) in r["facts"].items():
             c = per_fact.setdefault(k, [0, 0])
             c[0] += ok
@@ -128,7 +129,7 @@ def print_summary(results: list[tuple[str, dict[str, Any]]], seconds: list[float
     print(f"\nplanted discrepancies caught {caught}/{planted}; false flags {false_flags}/{passes} pass rules "
           f"(review on pass rules {review_on_pass}); verdicts {verdict_ok}/{n}; "
           f"lowest per-fact accuracy {totals['min_fact_accuracy']:.2f}; median {median:.1f} s/package")
-    print(f"wrong facts {wrong_facts}, of which silent (no rule reading them says review or fail) {silent}")
+    print(f"wrong or missing facts {wrong_facts}; wrong values no rule flags (silent) {silent}")
     return totals
 
 

@@ -29,3 +29,8 @@ def test_right_fact_is_never_silent():
     s = score(_report({"premises.lease_end": "2024-01-31"}, [("E-PREMISES", "pass")]),
               _truth({"premises.lease_end": "2024-01-31"}))
     assert s["silent_wrong"] == [] and s["facts"]["observed:premises.lease_end"][0]
+
+
+def test_a_missing_value_is_not_a_silent_wrong_one():
+    s = score(_report({}, [("E-PREMISES", "pass")]), _truth({"premises.lease_end": "2024-01-31"}))
+    assert s["silent_wrong"] == [] and not s["facts"]["observed:premises.lease_end"][0]
