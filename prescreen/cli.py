@@ -1,4 +1,4 @@
-"""The `prescreen` command: check a package, list past checks, reprint a report.
+"""The `prescreen` command: check a package, list past checks, reprint a report; run a worker.
 
 Exit status: 0 whenever a report was produced (whatever the verdict); 2 for a
 usage error (bad path, bad --declared file, unknown rule set); 1 for a system error.
@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 from intake.errors import PrescreenIntakeError
 from prescreen.report import VERDICT_ZH, summary_text
@@ -61,12 +63,72 @@ def cmd_check(args: argparse.Namespace, settings: AppSettings) -> int:
     if not path.exists():
         raise UsageError(f"申报包不存在：{path} / package not found: {path}")
     declared = _read_declared(args.declared)
+    if args.queue:
+        return _check_queued(args, settings, path, declared)
     report = check_package(path, settings, declared=declared, declared_name=Path(args.declared).name if args.declared
                            else "declared.json", ruleset_id=args.ruleset, progress=_progress(not args.quiet))
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
         print(summary_text(report))
+    return 0
+
+
+def _check_queued(args: argparse.Namespace, settings: AppSettings, path: Path, declared: dict[str, Any] | None) -> int:
+    """Intake here, processing by the workers (in process when no broker is configured); waits for the report."""
+    from prescreen.tasks_submit import StillProcessing, submit, wait
+
+    progress = _progress(not args.quiet)
+    package_id, repo = submit(path, settings, declared, Path(args.declared).name if args.declared else "declared.json",
+                              args.ruleset)
+    progress(f"已提交 {package_id[:12]} / submitted")
+    try:
+        row = wait(repo, package_id, progress, args.timeout)
+    except StillProcessing:
+        print(f"prescreen: 仍在处理，稍后用 prescreen show {package_id[:12]} 查看 / still processing: "
+              f"see prescreen show {package_id[:12]} later", file=sys.stderr)
+        return 1
+    if row.state != "done":
+        print(f"prescreen: 处理失败 / processing failed: {row.error}", file=sys.stderr)
+        return 1
+    report = repo.latest_report(package_id)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else summary_text(report))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: AppSettings) -> int:
+    """A Celery worker for the tasks of prescreen/tasks.py (blocks until it is stopped)."""
+    from prescreen.tasks_app import QueueSettings
+
+    if QueueSettings().eager:
+        raise UsageError("未设置 PRESCREEN_BROKER_URL：内置模式在本进程内处理，无需 worker / "
+                         "PRESCREEN_BROKER_URL is not set: the embedded default needs no worker")
+    from worker import app
+
+    argv = ["worker", "--loglevel", args.loglevel, "--pool", args.pool]
+    argv += ["--concurrency", str(args.concurrency)] if args.concurrency else []
+    argv += ["--queues", args.queues] if args.queues else []
+    # Beat keeps its schedule file in the data folder, not wherever the worker was started.
+    argv += ["--beat", "--schedule", str(settings.storage.home.expanduser() / "celerybeat-schedule")] if args.beat else []
+    extra = args.celery_args[1:] if args.celery_args[:1] == ["--"] else args.celery_args
+    app.worker_main(argv + extra)
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace, settings: AppSettings) -> int:
+    """Packages whose processing died (stuck in extracting/checking) back to received and queued again."""
+    from datetime import timedelta
+
+    from prescreen.tasks import recover_and_requeue
+    from storage.settings import open_repository
+
+    older_than = timedelta(seconds=args.older_than) if args.older_than is not None else None
+    found = recover_and_requeue(open_repository(settings.storage), older_than=older_than)
+    print(f"重新排队 / requeued: {len(found['requeued'])}  放弃 / failed: {len(found['failed'])}")
+    for package_id in found["requeued"]:
+        print(f"  requeued {package_id}")
+    for package_id in found["failed"]:
+        print(f"  failed   {package_id}")
     return 0
 
 
@@ -133,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--declared", metavar="FILE", help="declared values as JSON (fact name -> value)")
     c.add_argument("--ruleset", metavar="ID", help="rule set id (default: the one in force on the application date)")
     c.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    c.add_argument("--queue", action="store_true",
+                   help="process in the workers (PRESCREEN_BROKER_URL) and wait; in process without a broker")
+    c.add_argument("--timeout", type=float, default=3600, metavar="S", help="with --queue: seconds to wait")
     c.set_defaults(func=cmd_check)
     ls = sub.add_parser("list", help="列出以往检查 / list past checks")
     ls.add_argument("--limit", type=int, default=50)
@@ -145,6 +210,18 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("path", help="folder or .zip")
     ex.add_argument("--doc", help="only documents whose name contains this")
     ex.set_defaults(func=cmd_extract)
+    w = sub.add_parser("worker", help="启动处理队列任务的 worker / run a Celery worker (needs PRESCREEN_BROKER_URL)")
+    w.add_argument("--concurrency", "-c", type=int, help="worker processes (default: number of cores)")
+    w.add_argument("--queues", "-Q", help="comma-separated queues (default: PRESCREEN_QUEUE, prescreen)")
+    w.add_argument("--loglevel", "-l", default="info")
+    w.add_argument("--pool", "-P", default="prefork", help="prefork (default), solo, threads")
+    w.add_argument("--beat", "-B", action="store_true", help="also run the schedule (recover stuck packages)")
+    w.add_argument("celery_args", nargs=argparse.REMAINDER, help="after --: more `celery worker` options")
+    w.set_defaults(func=cmd_worker)
+    r = sub.add_parser("recover", help="重新排队中断的处理 / requeue packages whose processing died")
+    r.add_argument("--older-than", type=float, metavar="S",
+                   help="seconds in extracting/checking (default: PRESCREEN_RECOVER_AFTER_S)")
+    r.set_defaults(func=cmd_recover)
     return p
 
 
@@ -164,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except StorageError as e:
         print(f"prescreen: 存储错误 / storage error: {e}", file=sys.stderr)
+        return 1
+    except KombuOperationalError as e:
+        print(f"prescreen: 消息队列不可用 / broker unreachable: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("prescreen: 已中断 / interrupted", file=sys.stderr)

@@ -1,0 +1,73 @@
+"""The extraction cache: one result per (document content, extractor versions, extraction settings).
+
+A re-check of the same files, a new rule set, or a redelivered task finds the result here and does
+no OCR again; writing the same entry twice writes the same key and upserts the same row.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, replace
+
+from celery.exceptions import SoftTimeLimitExceeded
+
+from extractors import serialize
+from extractors.context import ExtractionContext
+from extractors.models import ExtractedDocument
+from extractors.registry import EXTRACTORS
+from intake.models import Document
+from storage.keys import derived_key
+from storage.objects import ObjectStore
+from storage.repository import Repository
+
+_VERSION_COLUMN = 64  # extractions.extractor_version is String(64)
+
+
+def extractor_version() -> str:
+    return "+".join(f"{e.name}-{e.version}" for e in EXTRACTORS)
+
+
+def cache_version() -> str:
+    """extractor_version() as the cache row holds it: the column takes 64 characters (PostgreSQL enforces
+    it), so a longer one keeps a readable start and a hash of the whole."""
+    full = extractor_version()
+    if len(full) <= _VERSION_COLUMN:
+        return full
+    return f"{full[:_VERSION_COLUMN - 17]}~{hashlib.sha256(full.encode()).hexdigest()[:16]}"
+
+
+def settings_hash(ctx: ExtractionContext) -> str:
+    relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def unreadable(doc: Document) -> ExtractedDocument:
+    """What a document intake refused (or kept no bytes of) contributes: no pages, its problem."""
+    return ExtractedDocument(doc.name, doc.sha256, (), "none", doc.problem)
+
+
+def cached(doc: Document, ctx: ExtractionContext, store: ObjectStore, repo: Repository) -> ExtractedDocument | None:
+    row = repo.get_extraction(doc.sha256, cache_version(), settings_hash(ctx))
+    if row is None or not row.blob_key or not store.exists(row.blob_key):
+        return None
+    return replace(serialize.loads(store.get(row.blob_key)), name=doc.name)
+
+
+def save(doc: Document, blob: bytes, ctx: ExtractionContext, store: ObjectStore,
+         repo: Repository) -> ExtractedDocument:
+    """Store a fresh extraction (serialize.dumps bytes) and index it; returns it under the document's name."""
+    extracted = serialize.loads(blob)
+    refuse_interrupted(extracted)
+    version, shash = extractor_version(), settings_hash(ctx)
+    key = derived_key(doc.sha256, "extraction", hashlib.sha256(version.encode()).hexdigest()[:16], f"{shash}.json")
+    store.put(key, blob, "application/json")
+    repo.save_extraction(doc.sha256, cache_version(), shash, blob_key=key)
+    return replace(extracted, name=doc.name)
+
+
+def refuse_interrupted(extracted: ExtractedDocument) -> None:
+    """Celery's soft time limit raises inside the extractor, whose catch-all turns it into an
+    `extractor_error` problem; caching that would make the timeout permanent, so raise it again."""
+    problem = extracted.problem
+    if problem is not None and problem.code == "extractor_error" and "SoftTimeLimitExceeded" in problem.message_en:
+        raise SoftTimeLimitExceeded(problem.message_en)
