@@ -40,7 +40,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "6"
+OCR_PIPELINE_VERSION = "7"
 
 log = logging.getLogger(__name__)
 
@@ -280,17 +280,22 @@ def _checklists(prep: imaging.Prepared, lines: list[list[Word]], threads: int) -
         cy = (top + bottom) / 2
         hit = [i for i, ws in enumerate(out) if ws and _line_span(ws)[0] <= cy <= _line_span(ws)[1]]
         stretches = _option_stretches(prep, row, top, bottom)
+        start, end = row[0].bbox.x0, stretches[-1].x1
+        line_words = [w for i in hit for w in out[i] if w.bbox]
+        kept = [w for w in line_words if w.bbox.x1 <= start + 2 or w.bbox.x0 >= end - 2]  # type: ignore[union-attr]
+        # A word running from before the first box into it ("服务类别:口信息…"): its lead is re-read.
+        lead = [w.bbox.x0 for w in line_words if w not in kept and w.bbox.x0 < start - prep.char_h]  # type: ignore[union-attr]
+        if lead:
+            stretches.insert(0, BBox(min(lead), top, start - MARGIN * prep.char_h - 1, bottom))
         try:
             read = rapid.recognize_lines(clean, [_crop_box(b, prep) for b in stretches], threads,
                                          pad=round(PAD * prep.char_h))
         except EngineError as exc:
             log.warning("RapidOCR unusable, keeping OCR's reading of a checklist: %s", exc)
             return lines
-        start, end = row[0].bbox.x0, stretches[-1].x1
         words = [Word("☑" if b.ticked else "□", b.bbox, 0.99) for b in row]
         words += [Word(normalize_text(text), box, round(score, 4))
                   for box, (text, score) in zip(stretches, read, strict=True) if normalize_text(text)]
-        kept = [w for i in hit for w in out[i] if w.bbox and not start - 2 <= (w.bbox.x0 + w.bbox.x1) / 2 <= end + 2]
         for i in hit:
             out[i] = []
         if hit:
