@@ -1,4 +1,4 @@
-.PHONY: help setup demo test test-fast lint accuracy corpus clean
+.PHONY: help setup demo test test-fast lint accuracy bench-ocr corpus clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ lint:  ## ruff
 
 accuracy: setup  ## generate 40 packages (1/3+ scanned) and print fact accuracy and rule catches
 	.venv/bin/python -m prescreen.accuracy --count 40 --seed 1
+
+bench-ocr: setup  ## OCR benchmark: our extraction beside bare tesseract/RapidOCR on generated scans (~15 min)
+	.venv/bin/python -m benchmarks.ocr --markdown docs/ocr-benchmark.md
 
 clean:  ## remove generated data
 	rm -rf var .pytest_cache

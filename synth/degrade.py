@@ -15,12 +15,13 @@ def _np_rng(rng: random.Random) -> np.random.Generator:
     return np.random.default_rng(rng.getrandbits(32))
 
 
-def scan(img: Image.Image, rng: random.Random) -> Image.Image:
-    """Small rotation, uneven lighting, gaussian noise and slight blur."""
+def scan(img: Image.Image, rng: random.Random, angle: float | None = None) -> Image.Image:
+    """Small rotation (`angle` degrees counter-clockwise, else random), uneven lighting, gaussian noise and slight blur."""
     nr = _np_rng(rng)
     a = np.asarray(img.convert("RGB"), dtype=np.uint8)
     h, w = a.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), rng.choice([-1, 1]) * rng.uniform(0.3, 2.5), 1.0)
+    drawn = rng.choice([-1, 1]) * rng.uniform(0.3, 2.5)  # drawn even when given: same rng sequence either way
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), drawn if angle is None else angle, 1.0)
     a = cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=(250, 250, 248)).astype(np.float32)
     gx = np.linspace(rng.uniform(0.86, 1.0), rng.uniform(0.92, 1.03), w, dtype=np.float32)
     gy = np.linspace(rng.uniform(0.9, 1.02), rng.uniform(0.88, 1.0), h, dtype=np.float32)
