@@ -30,6 +30,7 @@ class Prepared:
 # on this image in both its red channel (relative to the local paper) and its gray level.
 SEAL_TEXT_RED = 0.85
 SEAL_TEXT_GRAY = 0.75
+TEXT_REACH = 0.006  # of the page's shorter side (~10 px on A4 at 200 dpi)
 
 
 def remove_red(rgb: np.ndarray) -> np.ndarray:
@@ -53,6 +54,12 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     text = ((red_of_paper < SEAL_TEXT_RED * float(np.median(red_of_paper)))
             & (gray_red < SEAL_TEXT_GRAY * float(np.median(gray_red))))
     ys, xs = np.nonzero(reddish)
+    # Text under a seal runs on out of it in black; dark red far from any black ink is a
+    # printed red border or ornament (licences), not text.
+    reach = max(6, round(min(gray.shape) * TEXT_REACH))
+    black = ((gray < SEAL_TEXT_GRAY * float(np.median(gray_red))) & ~reddish).astype(np.uint8)
+    near_black = cv2.dilate(black, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))[ys, xs] > 0
+    text &= near_black
     gray[ys[~text], xs[~text]] = 255
     return gray
 

@@ -40,7 +40,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "7"
+OCR_PIPELINE_VERSION = "8"
 
 log = logging.getLogger(__name__)
 
