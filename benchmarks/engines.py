@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from extractors import serialize
-from extractors.context import ExtractionContext
+from extractors.context import ExtractionContext, OcrSettings
 from extractors.registry import extract_document
 from intake.models import Document, FileType
 
@@ -44,7 +44,8 @@ class Ours:
 
     def __init__(self, engine: str) -> None:
         self.name = f"ours:{engine}"
-        self.ctx = ExtractionContext(jobs=1, engine=engine)
+        # From OcrSettings as the product does, so PRESCREEN_OCR_* (cascade_conf, low_conf …) can be tried here
+        self.ctx = ExtractionContext.from_settings(OcrSettings(jobs=1, engine=engine))
 
     def warm_up(self, path: Path) -> None:
         """Load what stays loaded between pages (RapidOCR's sessions, the traineddata in the page cache)."""

@@ -16,8 +16,8 @@ variant (benchmarks.scans). Every runner lives in a worker process of its own
 rapidocr, the product's path for an uploaded image) and the bare engine it builds on (tesseract
 CLI, RapidOCR's own call). Each page file goes to every runner in turn, one page at a time on
 one core. Printed per engine and setting: character error rate, SPEC facts right, median
-seconds per page, peak memory, and our/bare ratios; then one multi-page scan read with jobs=2
-against jobs=1 (benchmarks.parallel).
+seconds per page, peak memory, and our/bare ratios; and, measured first, one multi-page scan
+read with jobs=2 against jobs=1 (benchmarks.parallel).
 """
 from __future__ import annotations
 
@@ -194,6 +194,13 @@ def code_version() -> str:
     return f"commit {commit}" + (" + uncommitted changes in extractors/ or intake/" if dirty else "")
 
 
+def ocr_overrides() -> str:
+    """PRESCREEN_OCR_* settings in the environment (jobs and engine are set by the benchmark itself)."""
+    got = sorted(f"{k}={v}" for k, v in os.environ.items()
+                 if k.startswith("PRESCREEN_OCR_") and k not in ("PRESCREEN_OCR_JOBS", "PRESCREEN_OCR_ENGINE"))
+    return ", ".join(got) or "defaults"
+
+
 def load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -221,6 +228,9 @@ def report(a: argparse.Namespace, results: list[PageResult], par: dict | None, m
             [[str(par["pages"]), str(par["dpi"]), par["engine"], f"{par['wall_s_serial']:.1f}",
               f"{par['wall_s_parallel']:.1f}", f"{par['ratio']:.2f}", f"{par['wall_s_parallel_first']:.1f}",
               "yes" if par["same_text"] else "no", par["load_before"]]], md), ""]
+        if float(par["load_before"].split("/")[0]) >= 1.0:
+            parts += ["Other work was running on the machine (1-minute load average ≥ 1 before the check): "
+                      f"jobs={jobs} could not have both cores to itself, so the ratio understates the gain.", ""]
     parts += [f"{h}Detail: engine × setting × document", "",
               render(["engine", "dpi", "variant", "document"] + COMPARE_HEADERS,
                      compare_rows(results, engines, lambda r: (r.dpi, r.variant, r.doc_type),
@@ -248,7 +258,8 @@ def markdown(a: argparse.Namespace, argv: list[str], body: str, header: dict) ->
 Measured {header['started']} on {header['machine']} (2 shared cores; load average 1/5/15 min
 {header['load_start']} at the start, {header['load_end']} at the end); {header['versions']};
 code: {header['code']}{'' if header['code_at_end'] == header['code'] else
-                         f" (loaded by the page workers at the start; {header['code_at_end']} at the end)"}.
+                         f" (loaded by the page workers at the start; {header['code_at_end']} at the end)"};
+OCR settings: {header['ocr_settings']}.
 {header['pages']} page files × {len(header['runners'])} runners ({', '.join(header['runners'])}); each page went to every
 runner in turn, one page at a time on one core. The whole run took {header['minutes']:.1f} min.
 
@@ -276,6 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generating {len(a.docs)} document types × {a.pages} …", file=sys.stderr)
     samples = make_samples(a.docs, a.pages, a.seed)
     runners = [r for r in RUNNER_ORDER if r in {f"ours:{e}" for e in a.engines} | {BARE_OF[e] for e in a.engines}]
+    par = None
+    if a.parallel_pages:  # first: the load average then is other people's work only, not our runners' decaying load
+        firsts = [next(s for s in samples if s.doc_type == t) for t in a.docs]
+        pick = (firsts * a.parallel_pages)[: a.parallel_pages]
+        dpi = 200 if 200 in {d for d, _ in a.settings} else a.settings[0][0]
+        print(f"multi-page scan: {len(pick)} pages at {dpi} dpi with jobs=1, then jobs=2 …", file=sys.stderr)
+        par = {"load_before": load(), **parallel.measure(pick, dpi, a.seed, "cascade" if "cascade" in a.engines
+                                                           else a.engines[0])}
     keep = Path(a.workdir).resolve() if a.workdir else None
     with nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="prescreen-bench-") as tmp:
         folder = Path(tmp)
@@ -283,19 +302,13 @@ def main(argv: list[str] | None = None) -> int:
         items = write_pages(samples, a, folder)
         print(f"{len(items)} page files in {folder}; {len(runners)} runners", file=sys.stderr)
         results, memory = run_pages(runners, items, warm_up_file(samples[0], folder))
-    par = None
-    if a.parallel_pages:
-        firsts = [next(s for s in samples if s.doc_type == t) for t in a.docs]
-        pick = (firsts * a.parallel_pages)[: a.parallel_pages]
-        dpi = 200 if 200 in {d for d, _ in a.settings} else a.settings[0][0]
-        print(f"multi-page scan: {len(pick)} pages at {dpi} dpi with jobs=1, then jobs=2 …", file=sys.stderr)
-        par = {"load_before": load(), **parallel.measure(pick, dpi, a.seed, "cascade" if "cascade" in a.engines
-                                                           else a.engines[0])}
     minutes = (time.monotonic() - t0) / 60
     header = {"started": f"{started:%Y-%m-%d %H:%M}", "machine": machine(), "versions": versions(), "code": code,
+              "ocr_settings": ocr_overrides(),
               "code_at_end": code_version(), "runners": runners,
               "pages": len(items), "minutes": minutes, "load_start": load_start, "load_end": load()}
-    print(f"OCR benchmark {header['started']}, {header['machine']}; {code}; {len(items)} page files × {len(runners)} "
+    print(f"OCR benchmark {header['started']}, {header['machine']}; {code}; OCR settings: {header['ocr_settings']}; "
+          f"{len(items)} page files × {len(runners)} "
           f"runners; {minutes:.1f} min; load average {load_start} at the start, {header['load_end']} at the end")
     if header["code_at_end"] != code:
         print(f"warning: the code changed during the run (now {header['code_at_end']})")
