@@ -6,6 +6,7 @@ the prepared image can be mapped back exactly to the caller's page image.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -24,6 +25,11 @@ class Prepared:
     char_h: float  # typical character height in prepared pixels
     skew_deg: float
     rotation: int  # clockwise quarter-turn applied (0/90/180/270)
+
+    @cached_property
+    def clean_gray(self) -> np.ndarray:
+        """The grayscale page with ruling lines painted white: what RapidOCR crops are cut from."""
+        return remove_lines(self.gray, self.h_mask, self.v_mask)
 
 
 # A reddish pixel is black text under a seal, and kept, when it is darker than the seal's own ink

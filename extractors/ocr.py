@@ -237,7 +237,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
         log.warning("no time left to re-read %d OCR segments with RapidOCR", len(todo))
         return unchanged, 0
-    clean = imaging.remove_lines(prep.gray, prep.h_mask, prep.v_mask)
+    clean = prep.clean_gray
     try:
         read = rapid.recognize_lines(clean, [_crop_box(segs[i][k].box, prep) for i, k in todo], threads,
                                      pad=round(PAD * prep.char_h))
@@ -272,7 +272,7 @@ def _checklists(prep: imaging.Prepared, lines: list[list[Word]], threads: int) -
     rows = find_checkboxes(prep.gray, prep.h_mask, prep.v_mask, prep.char_h)
     if not rows:
         return lines
-    clean = imaging.remove_lines(prep.gray, prep.h_mask, prep.v_mask)
+    clean = prep.clean_gray
     out = list(lines)
     for row in rows:
         top = min(b.bbox.y0 for b in row) - 0.15 * prep.char_h

@@ -45,8 +45,7 @@ def _term_facts(view: TextView, out: dict[str, Fact], keyword: re.Pattern[str], 
         if k == "premises.lease_end" and not with_end:
             continue
         s, e = _date_span(view.text, base, v, term)
-        derived = bool(term.years and term.note and "推算" in term.note)
-        out[k] = fact_from(view, k, v, s, e, note=term.note, derived_from_length=derived)
+        out[k] = fact_from(view, k, v, s, e, note=term.note, derived_from_length=term.from_length)
 
 
 def _date_span(text: str, base: int, value, term: Term) -> tuple[int, int]:

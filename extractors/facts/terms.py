@@ -50,6 +50,7 @@ class Term:
     end_bounds: tuple[date | None, date | None] = (None, None)
     span: tuple[int, int] | None = None  # offsets of the term's dates in the text read
     note: str | None = None  # how a damaged date was recovered
+    from_length: bool = False  # a date was worked out from the stated length, not read
 
     @property
     def legible(self) -> bool:
@@ -276,6 +277,7 @@ def read_term(w: str, use_duration: bool = True) -> Term:
     start, end = sp.exact, None if open_ended else ep.exact
     s_b, e_b = sp.bounds, ep.bounds
     notes = []
+    from_length = False
     if start and not end and not open_ended:
         end = _repair(ep, start, True) if ep.digits else None
         if end:
@@ -283,6 +285,7 @@ def read_term(w: str, use_duration: bool = True) -> Term:
         elif years and use_duration and e_b[0] is None:
             end = _add_years(start, years) - timedelta(days=1)
             notes.append(f"止期按合作期限{years}年推算")
+            from_length = True
     if end and not start:
         start = _repair(sp, end, False) if sp.digits else None
         if start:
@@ -290,6 +293,7 @@ def read_term(w: str, use_duration: bool = True) -> Term:
         elif years and use_duration and s_b[0] is None:
             start = _add_years(end, -years) + timedelta(days=1)
             notes.append(f"起期按合作期限{years}年推算")
+            from_length = True
     if years and use_duration:  # carry what is certain of one side over to the other
         if not start and not end:
             if s_b[0] and s_b[1]:
@@ -304,6 +308,7 @@ def read_term(w: str, use_duration: bool = True) -> Term:
                 start = _add_years(end, -years) + timedelta(days=1)
             if start or end:
                 notes.append(f"按合作期限{years}年推算")
+                from_length = True
     if start and not end and not open_ended and e_b == (None, None) and ep.year3:
         e_b = _lost_digit_bounds(ep, start, True)
     if end and not start and s_b == (None, None) and sp.year3:
@@ -313,7 +318,7 @@ def read_term(w: str, use_duration: bool = True) -> Term:
         e_b = (_next_on(start, ep.month_day), None)
     spans = [(off + sp_[0], off + sp_[1]) for off, sp_ in ((s_off, sp.span), (e_off, ep.span)) if sp_]
     span = (spans[0][0], spans[-1][1]) if spans else None
-    return Term(start, end, open_ended, years, s_b, e_b, span, "；".join(notes) or None)
+    return Term(start, end, open_ended, years, s_b, e_b, span, "；".join(notes) or None, from_length)
 
 
 def _intersect(a: tuple[date | None, date | None], b: tuple[date | None, date | None]) -> tuple[date | None, date | None]:
