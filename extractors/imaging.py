@@ -34,9 +34,12 @@ class Prepared:
 
 # A reddish pixel is black text under a seal, and kept, when it is darker than the seal's own ink
 # on this image in both its red channel (relative to the local paper) and its gray level.
-SEAL_TEXT_RED = 0.85
+SEAL_TEXT_RED = 0.90
 SEAL_TEXT_GRAY = 0.75
 TEXT_REACH = 0.006  # of the page's shorter side (~10 px on A4 at 200 dpi)
+SEAL_HALO = 0.002  # of the shorter side (~3 px at 200 dpi): gray rims of seal strokes
+SEAL_ZONE = 0.006  # around clearly red ink, where a faint red cast is seal too
+FAINT_REDNESS = 12  # red above the stronger of green and blue; paper tints stay below ~6
 
 
 def remove_red(rgb: np.ndarray) -> np.ndarray:
@@ -52,22 +55,38 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
         return rgb
     r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    reddish = (r > 110) & (r - np.maximum(g, b) > 45)
-    if not reddish.any():
+    redness = r - np.maximum(g, b)
+    strong = (r > 110) & (redness > 45)
+    if not strong.any():
         return gray
-    red_of_paper = r[reddish] / np.maximum(paper_level(rgb[..., 0])[reddish], 1)
-    gray_red = gray[reddish]
-    text = ((red_of_paper < SEAL_TEXT_RED * float(np.median(red_of_paper)))
-            & (gray_red < SEAL_TEXT_GRAY * float(np.median(gray_red))))
+    # Seal ink is calibrated on the clearly red pixels only...
+    red_of_paper = r / np.maximum(paper_level(rgb[..., 0]), 1)
+    text_gray = SEAL_TEXT_GRAY * float(np.median(gray[strong]))
+    text_red = SEAL_TEXT_RED * float(np.median(red_of_paper[strong]))
+    # ...but JPEG smears its colour: faint strokes and the rims of strokes are only pinkish gray and
+    # stayed behind as a ghost seal that binarises into specks over the date under it. Next to
+    # clearly red ink, a slight red cast is seal too.
+    zone_px = max(3, round(min(gray.shape) * SEAL_ZONE))
+    zone = _grow(strong, zone_px)
+    reddish = strong | (zone & (redness > FAINT_REDNESS))
     ys, xs = np.nonzero(reddish)
+    text = (red_of_paper[ys, xs] < text_red) & (gray[ys, xs] < text_gray)
     # Text under a seal runs on out of it in black; dark red far from any black ink is a
     # printed red border or ornament (licences), not text.
     reach = max(6, round(min(gray.shape) * TEXT_REACH))
-    black = ((gray < SEAL_TEXT_GRAY * float(np.median(gray_red))) & ~reddish).astype(np.uint8)
-    near_black = cv2.dilate(black, np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))[ys, xs] > 0
-    text &= near_black
-    gray[ys[~text], xs[~text]] = 255
+    black = (gray < text_gray) & ~strong
+    text &= _grow(black, reach)[ys, xs]
+    # Painted with the local paper, not white: white patches on a shaded photo binarise into edges.
+    paper = paper_level(gray)
+    gray[ys[~text], xs[~text]] = paper[ys[~text], xs[~text]]
+    # Neutral gray rims of seal strokes: only text-dark ink stays.
+    rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (gray >= text_gray)
+    gray[rims] = paper[rims]
     return gray
+
+
+def _grow(mask: np.ndarray, px: int) -> np.ndarray:
+    return cv2.dilate(mask.astype(np.uint8), np.ones((2 * px + 1, 2 * px + 1), np.uint8)) > 0
 
 
 def paper_level(channel: np.ndarray) -> np.ndarray:
