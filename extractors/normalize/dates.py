@@ -15,8 +15,8 @@ from .numbers import cn_to_int, to_halfwidth
 
 MIN_YEAR, MAX_YEAR = 1949, 2100
 
-# Year digits written one by one; OCR gives ○ or O for 〇.
-_CN_YEAR = r"[〇零○OoＯ一二三四五六七八九]{4}"
+# Year digits written one by one; OCR gives ○, O or C for 〇 (only here, between Chinese digits before 年).
+_CN_YEAR = r"[〇零○OoＯCcＣ一二三四五六七八九]{4}"
 _CN_MD = r"[〇零一二三四五六七八九十]{1,3}"
 _DATE_RE = re.compile(
     r"(?<!\d)(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})(?!\d)(?:\s*[日号])?"
@@ -43,7 +43,7 @@ def _make(y: int | None, m: int | None, d: int | None) -> date | None:
 
 
 def _cn_year(s: str) -> int | None:
-    return cn_to_int(re.sub(r"[OoＯ]", "〇", s))
+    return cn_to_int(re.sub(r"[OoＯCcＣ]", "〇", s))
 
 
 def _value(m: re.Match[str]) -> date | None:

@@ -57,6 +57,7 @@ def renderings(d: date) -> list[str]:
         "２０１６年３月１８日",
         " 2016-03-18 ",
         "二O一六年三月十八日",
+        "二C一六年三月十八日",  # OCR of 〇 on a 200 dpi photo
         "2016年3月18号",
     ],
 )
