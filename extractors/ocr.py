@@ -19,9 +19,10 @@ import logging
 import multiprocessing as mp
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextvars import ContextVar
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
@@ -29,6 +30,7 @@ import numpy as np
 
 from extractors import imaging
 from extractors.checkboxes import Checkbox, find_checkboxes
+from extractors.closed_columns import closed_columns
 from extractors.context import ExtractionContext, OcrEngine
 from extractors.engines import EngineError
 from extractors.engines import rapidocr as rapid
@@ -40,7 +42,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "8"
+OCR_PIPELINE_VERSION = "9"
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +85,15 @@ def _tess_lines(tw: list[tess.TessWord]) -> list[list[Word]]:
     return [sorted(ws, key=lambda w: w.bbox.x0) for _, ws in sorted(by_line.items())]  # type: ignore[union-attr]
 
 
-def _build(prep: imaging.Prepared, lines: list[Line]) -> tuple[list[Line], list[Table]]:
+def _build(prep: imaging.Prepared, lines: list[Line], ctx: ExtractionContext | None = None,
+           threads: int = 1) -> tuple[list[Line], list[Table]]:
     """Tables from the final words (prepared coordinates), then everything mapped to the page image."""
     words = [w for ln in lines for w in ln.words]
     tables = grid_tables(prep.h_mask, prep.v_mask, words, prep.char_h)
     if not tables:  # client lists often have no rules at all
         tables = [t for t, _ in aligned_tables(lines, 1.5 * prep.char_h)]
+    if ctx is not None and ctx.engine is not OcrEngine.TESSERACT:
+        tables = [closed_columns(prep, t, ctx, threads) for t in tables]
     m = prep.matrix
     return [_map_line(ln, m) for ln in lines], [_map_table(t, m) for t in tables]
 
@@ -369,9 +374,10 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
     h, w = gray.shape[:2]
     base = dict(number=number, source=PageSource.OCR, width=float(w), height=float(h), unit="px")
     try:
-        rot, osd_done = 0, False
+        rot, osd_done, sideways = 0, False, False
         if imaging.looks_vertical(imaging.binarize(gray)):
-            rot, osd_done = _osd(gray, deadline), True
+            turn = _osd(gray, deadline)
+            rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
             engine = rapid.engine_name()
             prep = imaging.prepare(gray, rot)
@@ -380,15 +386,19 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
             engine = tess.engine_name(ctx.lang)
             prep = imaging.prepare(gray, rot)
             tw = _words(prep.ocr_image, ctx, deadline)
-            if not osd_done and (_mean(tw) < ctx.low_conf or len(tw) < 5):
-                # Upside-down or sideways pages read as garbage with low confidence; ask OSD only then.
+            tries: list[int] = []
+            if sideways:  # lines run down the page and OSD has no opinion: read it turned both ways
+                tries = [90, 270]
+            elif not osd_done and (_mean(tw) < ctx.low_conf or len(tw) < 5):
+                # Upside-down pages read as garbage with low confidence; ask OSD only then. Its lines run
+                # across the page (not looks_vertical), so without an opinion only 180° is left to try.
                 extra = _osd(prep.ocr_image, deadline)
-                tries = [extra] if extra else [90, 270]  # OSD has no opinion on many photos: try both sides
-                for turn in tries:
-                    prep2 = imaging.prepare(gray, (rot + turn) % 360)
-                    tw2 = _words(prep2.ocr_image, ctx, deadline)
-                    if _score(tw2) > _score(tw):
-                        prep, tw = prep2, tw2
+                tries = [180] if extra is None else [extra] if extra else []
+            for turn in tries:
+                prep2 = imaging.prepare(gray, (rot + turn) % 360)
+                tw2 = _words(prep2.ocr_image, ctx, deadline)
+                if _score(tw2) > _score(tw):
+                    prep, tw = prep2, tw2
             if ctx.engine is OcrEngine.CASCADE:
                 found, changed = _cascade(prep, _tess_lines(tw), ctx, deadline, threads)
                 if changed:
@@ -397,7 +407,7 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                 found = [make_line(ws) for ws in _tess_lines(tw)]
         if ctx.engine is not OcrEngine.TESSERACT:
             found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
-        lines, tables = _build(prep, found)
+        lines, tables = _build(prep, found, ctx, threads)
     except EngineError as exc:
         log.warning("OCR failed on %s page %d: %s", subject, number, exc)
         return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",
@@ -417,9 +427,10 @@ def _score(words) -> float:
     return sum(len(w.text) * (w.conf or 0.0) for w in words)
 
 
-def _osd(img: np.ndarray, deadline: float) -> int:
+def _osd(img: np.ndarray, deadline: float) -> int | None:
+    """Clockwise quarter-turn that makes the page upright (0 when it is), None when OSD cannot tell."""
     rot, conf = tess.orientation(img, max(1.0, min(30.0, deadline - time.monotonic())))
-    return rot if conf >= OSD_MIN_CONF and rot in (90, 180, 270) else 0
+    return rot if conf >= OSD_MIN_CONF and rot in (0, 90, 180, 270) else None
 
 
 def _job(args: tuple[np.ndarray, int, ExtractionContext, str | None]) -> Page:
@@ -431,14 +442,25 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
 
 
+# (images, ctx, subject, expected) -> pages: how a caller dispatches pages instead of the pool below.
+PageRunner = Callable[[Iterable[tuple[int, np.ndarray]], ExtractionContext, str | None, int | None], Iterator[Page]]
+# Set by a caller around one extraction (prescreen's Celery workers, which cannot start a pool: they time
+# pages, or hand them out as tasks); unset, ocr_pages dispatches as below.
+PAGE_RUNNER: ContextVar[PageRunner | None] = ContextVar("PAGE_RUNNER", default=None)
+
+
 def ocr_pages(images: Iterable[tuple[int, np.ndarray]], ctx: ExtractionContext, subject: str | None = None,
               expected: int | None = None) -> Iterator[Page]:
     """OCR pages in a process pool (ctx.jobs workers), yielding pages in order.
 
     `images` is consumed lazily with at most 2*jobs pages in flight, so a long scan is never
     held in memory at once. Falls back to one process where a pool cannot be started
-    (e.g. inside a daemonic worker process).
+    (e.g. inside a daemonic worker process). A PAGE_RUNNER set by the caller dispatches instead.
     """
+    runner = PAGE_RUNNER.get()
+    if runner is not None:
+        yield from runner(images, ctx, subject, expected)
+        return
     workers = min(ctx.jobs, expected or ctx.jobs)
     it = iter(images)
     if workers <= 1:
@@ -457,7 +479,9 @@ def ocr_pages(images: Iterable[tuple[int, np.ndarray]], ctx: ExtractionContext, 
             if usable:
                 try:
                     pending.append((n, img, pool.submit(_job, (img, n, ctx, subject))))
-                except (RuntimeError, OSError) as exc:  # workers cannot start (e.g. no __main__ guard)
+                # Workers cannot start: no __main__ guard (RuntimeError), or a daemonic caller such as a
+                # Celery prefork child (AssertionError "daemonic processes are not allowed to have children").
+                except (RuntimeError, OSError, AssertionError) as exc:
                     log.warning("OCR process pool unusable (%s); running pages in-process", exc)
                     usable = False
             if not usable:

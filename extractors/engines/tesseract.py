@@ -101,3 +101,14 @@ def orientation(img: np.ndarray, timeout_s: float) -> tuple[int, float]:
     rot = re.search(r"Rotate:\s*(\d+)", out)
     conf = re.search(r"Orientation confidence:\s*([\d.]+)", out)
     return (int(rot.group(1)) if rot else 0), (float(conf.group(1)) if conf else 0.0)
+
+
+def read_restricted(img: np.ndarray, lang: str, chars: str, timeout_s: float) -> tuple[str, float]:
+    """One line of `img` read with only `chars` allowed (a closed vocabulary): text and mean confidence."""
+    words = _run(pytesseract.image_to_data, Image.fromarray(img), timeout_s, lang=lang,
+                 config=f"--psm 7 -c tessedit_char_whitelist={chars}", output_type=pytesseract.Output.DICT)
+    found = [(str(t).strip(), float(c)) for t, c in zip(words["text"], words["conf"], strict=True)
+             if float(c) >= 0 and str(t).strip()]
+    if not found:
+        return "", 0.0
+    return "".join(t for t, _ in found), min(c for _, c in found) / 100.0
