@@ -28,8 +28,8 @@ VOCABULARIES = (
     frozenset({"微型", "小型", "中型", "大型", "微", "小", "中", "大"}),
     frozenset({"是", "否"}),
 )
-MIN_HITS = 3  # cells of the vocabulary before a column counts as closed ...
-MIN_SHARE = 0.6  # ... and their share of the column's cells
+MIN_HITS = 2  # cells of the vocabulary before a column counts as closed ...
+MIN_SHARE = 0.6  # ... and their share of the column's cells in data rows
 PAD = 0.3  # character heights added around the column's width and the row's height
 SURE_OTHER = 0.8  # RapidOCR this sure of a word outside the vocabulary: not forced into it
 RESTRICTED_TIMEOUT_S = 5.0
@@ -43,7 +43,8 @@ def _word(text: str) -> str:
 def closed_columns(prep: imaging.Prepared, table: Table, ctx: ExtractionContext, threads: int = 1) -> Table:
     """The table (prepared-image coordinates) with misread cells of closed columns re-read."""
     rows = [list(r) for r in table.rows]
-    todo = [(i, col, box, vocab) for col, vocab in _closed(rows) for i, box in _misread(rows, col, vocab, prep.char_h)]
+    todo = [(i, col, box, vocab) for col, vocab in _closed(rows) for i, box in _misread(rows, col, vocab, prep.char_h)
+            if not _cut_glyph(prep, box)]
     if not todo:
         return table
     try:
@@ -65,7 +66,7 @@ def _closed(rows: list[list[Cell]]) -> list[tuple[int, frozenset[str]]]:
     width = max((len(r) for r in rows), default=0)
     out = []
     for col in range(width):
-        texts = [_word(r[col].text) for r in rows if col < len(r)]
+        texts = [_word(r[col].text) for r in rows if col < len(r) and _data_row(r, col)]
         for vocab in VOCABULARIES:
             hits = sum(t in vocab for t in texts)
             if hits >= MIN_HITS and hits >= MIN_SHARE * len(texts):
@@ -73,9 +74,14 @@ def _closed(rows: list[list[Cell]]) -> list[tuple[int, frozenset[str]]]:
     return out
 
 
+def _data_row(row: list[Cell], col: int) -> bool:
+    """A digit in some other cell (serial, code, date, amount): headers have none."""
+    return any(_DIGIT.search(c.text) for k, c in enumerate(row) if k != col)
+
+
 def _misread(rows: list[list[Cell]], col: int, vocab: frozenset[str], char_h: float) -> list[tuple[int, BBox]]:
-    """Data rows (a digit in some cell: serial, code, date, amount; headers have none) whose cell
-    in `col` is not a vocabulary word, with the box to re-read: the column's width, the row's height."""
+    """Data rows whose cell in `col` is not a vocabulary word, with the box to re-read: the column's
+    width, the row's height."""
     hits = [r[col].bbox for r in rows if col < len(r) and r[col].bbox and _word(r[col].text) in vocab]
     if not hits:
         return []
@@ -85,7 +91,7 @@ def _misread(rows: list[list[Cell]], col: int, vocab: frozenset[str], char_h: fl
     for i, r in enumerate(rows):
         if col >= len(r) or _word(r[col].text) in vocab or r[col].colspan != 1:
             continue
-        if not any(_DIGIT.search(c.text) for k, c in enumerate(r) if k != col):
+        if not _data_row(r, col):
             continue
         ys = [c.bbox for c in r if c.bbox]
         if not ys:
@@ -93,6 +99,17 @@ def _misread(rows: list[list[Cell]], col: int, vocab: frozenset[str], char_h: fl
         y0, y1 = median(b.y0 for b in ys), median(b.y1 for b in ys)
         out.append((i, BBox(x0, y0 - pad / 2, x1, y1 + pad / 2)))
     return out
+
+
+def _cut_glyph(prep: imaging.Prepared, box: BBox) -> bool:
+    """Ink on the box's top or bottom edge: a glyph centred between two lines of a wrapped row,
+    whose half would read as a word of this row and count the client twice."""
+    h, w = prep.ocr_image.shape[:2]
+    x0, y0, x1, y1 = max(0, int(box.x0)), max(0, int(box.y0)), min(w, int(box.x1)), min(h, int(box.y1))
+    if x1 - x0 < 2 or y1 - y0 < 3:
+        return True
+    ink = prep.ocr_image[y0:y1, x0:x1] < 128
+    return bool(ink[0].any() or ink[-1].any())
 
 
 def _restricted(prep: imaging.Prepared, box: BBox, vocab: frozenset[str], ctx: ExtractionContext) -> tuple[str, float]:
