@@ -61,6 +61,7 @@ ORPHAN_MAX_OFFSET = 0.25
 ORPHAN_MIN_SCORE = 0.85
 SPAN_OVERLAP = 0.33  # character widths a word must reach into a second run to count as spanning it
 SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesseract's from this score
+JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: junk, not re-read
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -105,6 +106,7 @@ class Segment(NamedTuple):
     box: BBox  # prepared-image pixels
     words: list[Word]  # tesseract's words in it (none: ink tesseract skipped)
     spanned: bool = False  # a tesseract word runs into it from a neighbouring cell
+    junk: bool = False  # only low-confidence words, off the line: the edge of a neighbour's text
 
 
 def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
@@ -159,8 +161,12 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
             continue
         top, bottom = _ink_rows(prep, a, b, centre)
         # An orphan must sit on this line: text centred in a two-line cell lies half a line off.
-        if ws or (bottom - top >= ORPHAN_MIN_HEIGHT * ch and abs((top + bottom) / 2 - cy) <= ORPHAN_MAX_OFFSET * ch):
-            out.append(Segment(BBox(float(a), top, float(b), bottom), ws, sp))
+        on_line = abs((top + bottom) / 2 - cy) <= ORPHAN_MAX_OFFSET * ch
+        if ws or (bottom - top >= ORPHAN_MIN_HEIGHT * ch and on_line):
+            # Junk tesseract hung on this line from the edge of such centred text ("。_" over 二十五家)
+            # is not re-read: the crop would read part of the neighbour's value as this line's.
+            junk = bool(ws) and not on_line and max(wd.conf or 0.0 for wd in ws) < JUNK_CONF
+            out.append(Segment(BBox(float(a), top, float(b), bottom), ws, sp, junk))
     return out if any(sg.words for sg in out) else whole
 
 
@@ -236,7 +242,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
-            if sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf]
+            if not sg.junk and (sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf)]
     if not todo:
         return unchanged, 0
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
@@ -251,7 +257,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
         return unchanged, 0
     changed: set[int] = set()
     for (i, k), (raw, score) in zip(todo, read, strict=True):
-        box, seg, spanned = segs[i][k]
+        box, seg, spanned, _ = segs[i][k]
         text = normalize_text(raw)
         if not seg:
             keep = _orphan_text(text, score, "" if spanned else unchanged[i].text)
