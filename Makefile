@@ -24,5 +24,8 @@ accuracy: setup  ## generate 40 packages (1/3+ scanned) and print fact accuracy 
 bench-ocr: setup  ## OCR benchmark: our extraction beside bare tesseract/RapidOCR on generated scans (~15 min)
 	.venv/bin/python -m benchmarks.ocr --markdown docs/ocr-benchmark.md
 
+bench-reprocess: setup  ## reprocessing benchmark: 200 generated packages, rules-only and unchanged re-runs, 1 vs 2 workers
+	.venv/bin/python -m benchmarks.reprocess
+
 clean:  ## remove generated data
 	rm -rf var .pytest_cache

@@ -25,8 +25,8 @@ from extractors.facts.assemble import assemble
 from extractors.facts.factset import FactSet
 from extractors.models import ExtractedDocument
 from intake.models import Document, FileType, Package, Problem
-from intake.receive import receive
-from prescreen import __version__
+from intake.receive import ReceivedPackage, receive
+from prescreen import __version__, facts_cache
 from prescreen.extraction_cache import extractor_version
 from prescreen.report import build_report
 from prescreen.settings import AppSettings
@@ -72,7 +72,13 @@ def intake(path: Path, settings: AppSettings, store: ObjectStore, repo: Reposito
            ruleset_id: str | None = None) -> tuple[Submission, Mapping[str, bytes]]:
     """Receive the package at `path`, store its originals and receipt, save its rows (state received).
     Returns the submission and the readable documents' bytes (sha256 -> bytes) for in-process use."""
-    received = receive(path, settings.intake)
+    return store_received(receive(path, settings.intake), store, repo, declared, declared_name, ruleset_id)
+
+
+def store_received(received: ReceivedPackage, store: ObjectStore, repo: Repository,
+                   declared: dict[str, Any] | None = None, declared_name: str = "declared.json",
+                   ruleset_id: str | None = None) -> tuple[Submission, Mapping[str, bytes]]:
+    """The second half of intake, apart so a bulk ingest can look for the content id before storing."""
     package = received.package
     # Originals and receipt before the rows: a package row never points at objects not yet there.
     for doc in package.documents:
@@ -149,17 +155,37 @@ def finish(sub: Submission, extracted: list[tuple[Document, ExtractedDocument]],
     if not enter_checking(repo, package_id, attempt):
         log.warning("package %s is no longer attempt %s's; not checking it", package_id, attempt)
         return None
+    return conclude(sub, assemble_facts(sub, extracted, ctx, store, originals), attempt, store, repo)
+
+
+def assemble_facts(sub: Submission, extracted: list[tuple[Document, ExtractedDocument]], ctx: ExtractionContext,
+                   store: ObjectStore, originals: Originals) -> FactSet:
+    """Read the facts from the extractions (page images attached) and keep them in the facts cache,
+    so reprocessing with another rule set reads them back instead (prescreen/facts_cache.py)."""
     facts = assemble(with_page_images(extracted, ctx, store, originals), sub.declared, sub.declared_name)
+    facts_cache.save(facts_cache.facts_key(sub.package.documents, sub.declared, sub.declared_name, ctx), facts, store)
+    return facts
+
+
+def conclude(sub: Submission, facts: FactSet, attempt: int | None, store: ObjectStore,
+             repo: Repository) -> dict[str, Any]:
+    """checking → done: rules, the report saved once, the summary columns."""
+    package_id = sub.package_id
     for doc in facts.documents:
         repo.set_detected_kinds(package_id, doc.name, [k.value for k in doc.kinds])
-    ruleset = choose_ruleset(sub.ruleset_id, facts.application_date())
-    assessment = assess(facts, ruleset)
-    report = build_report(sub.package, facts, assessment, ruleset, sub.notes,
-                          versions={"prescreen": __version__, "extractors": extractor_version()})
-    save_report(package_id, report, assessment.verdict.value, ruleset.id, store, repo)
-    if not repo.transition(package_id, PackageState.DONE, attempt=attempt, **_summary_columns(report, facts)):
+    report = report_for(sub, facts)
+    save_report(package_id, report, report["verdict"], report["ruleset"], store, repo)
+    if not repo.transition(package_id, PackageState.DONE, attempt=attempt, **summary_columns(report, facts)):
         log.warning("package %s left checking under attempt %s before done; report kept", package_id, attempt)
     return report
+
+
+def report_for(sub: Submission, facts: FactSet) -> dict[str, Any]:
+    """The rules over the facts, and the report: the same whether the facts were just read or cached."""
+    ruleset = choose_ruleset(sub.ruleset_id, facts.application_date())
+    assessment = assess(facts, ruleset)
+    return build_report(sub.package, facts, assessment, ruleset, sub.notes,
+                        versions={"prescreen": __version__, "extractors": extractor_version()})
 
 
 def save_report(package_id: str, report: dict[str, Any], verdict: str, ruleset_id: str, store: ObjectStore,
@@ -174,7 +200,7 @@ def save_report(package_id: str, report: dict[str, Any], verdict: str, ruleset_i
     return repo.save_report(package_id, report, verdict, ruleset_id, key)
 
 
-def _summary_columns(report: dict[str, Any], facts: FactSet) -> dict[str, Any]:
+def summary_columns(report: dict[str, Any], facts: FactSet) -> dict[str, Any]:
     uscc = facts.observed.get("applicant.uscc") or facts.declared.get("applicant.uscc")
     name = facts.observed.get("applicant.name") or facts.declared.get("applicant.name")
     code = str(uscc.value) if uscc is not None else None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -27,8 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from storage.states import PackageState
 
-__all__ = ["Base", "DocumentRecord", "ExtractionRecord", "PackageRecord", "PackageState", "ReportRecord",
-           "make_engine"]
+__all__ = ["ArchiveRunRecord", "Base", "DocumentRecord", "ExtractionRecord", "ItemStatus", "PackageRecord",
+           "PackageState", "ReportRecord", "RunItemRecord", "RunKind", "RunStatus", "make_engine"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -125,6 +126,58 @@ class ReportRecord(Base):
     object_key: Mapped[str | None] = mapped_column(Text)
     json_text: Mapped[str] = mapped_column(Text)  # exactly what was reported, byte for byte
     content_sha256: Mapped[str] = mapped_column(String(64))  # repository.report_content_sha256: same result, same hash
+
+
+class RunKind(StrEnum):
+    REPROCESS = "reprocess"
+    INGEST = "ingest"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"  # also a run whose process was interrupted: it is resumed, not restarted
+    FINISHED = "finished"
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    DUPLICATE = "duplicate"  # ingest: the same content was ingested before
+    SKIPPED = "skipped"  # ingest: not a package (neither a folder nor a .zip)
+
+
+class ArchiveRunRecord(Base):
+    """A bulk run over the archive (reprocess) or over a folder of packages (ingest)."""
+
+    __tablename__ = "archive_runs"
+    __table_args__ = (Index("ix_archive_runs_resume", "kind", "filter_key", "status"),)  # the unfinished run to resume
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    filter_key: Mapped[str] = mapped_column(String(64))  # sha256 of the canonical `options`
+    options: Mapped[dict[str, Any]] = mapped_column(Json)  # filter, forced rule set, folder
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class RunItemRecord(Base):
+    """One package of a run: what it was before (report version), what it is after, or why it failed."""
+
+    __tablename__ = "archive_run_items"
+    __table_args__ = (UniqueConstraint("run_id", "seq"), Index("ix_archive_run_items_status", "run_id", "status"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("archive_runs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)  # order of work within the run
+    source: Mapped[str] = mapped_column(Text)  # ingest: the package's path; reprocess: its source as received
+    package_id: Mapped[str | None] = mapped_column(String(32), index=True)  # None: intake refused the package
+    status: Mapped[str] = mapped_column(String(16))
+    old_version: Mapped[int | None] = mapped_column(Integer)  # latest report version when the run began
+    new_version: Mapped[int | None] = mapped_column(Integer)  # the report version the run left
+    attempt: Mapped[int | None] = mapped_column(Integer)  # the package's attempt this run claimed (full processing)
+    detail: Mapped[str | None] = mapped_column(Text)  # failure reason, or the package a duplicate repeats
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

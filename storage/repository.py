@@ -9,14 +9,23 @@ from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from intake.models import Package
 from intake.receive import content_id as compute_content_id
-from storage.db import DocumentRecord, ExtractionRecord, PackageRecord, ReportRecord
+from storage.db import (
+    ArchiveRunRecord,
+    DocumentRecord,
+    ExtractionRecord,
+    ItemStatus,
+    PackageRecord,
+    ReportRecord,
+    RunItemRecord,
+    RunStatus,
+)
 from storage.objects import StorageError
 from storage.states import HALF_STATES, InvalidTransition, PackageState, sources
 
@@ -84,6 +93,67 @@ class ExtractionRow:
     result: Any
     blob_key: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class PackageFilter:
+    """Which packages a bulk run takes; None matches anything. Dates bound application_date (inclusive)."""
+
+    states: tuple[str, ...] = (PackageState.DONE.value,)
+    district: str | None = None
+    kind: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    verdict: str | None = None
+    ruleset: str | None = None  # the rule set of the latest report
+
+
+@dataclass(frozen=True)
+class RunRow:
+    id: str
+    kind: str
+    status: str
+    filter_key: str
+    options: dict[str, Any]
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RunItem:
+    run_id: str
+    seq: int
+    source: str
+    package_id: str | None
+    status: str
+    old_version: int | None
+    new_version: int | None
+    attempt: int | None
+    detail: str | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Recheck:
+    """A package's report recomputed without a state change (rules over cached facts), to be saved with
+    its run item in one transaction. `object_key`: where the report object was already stored."""
+
+    package_id: str
+    report: dict[str, Any]
+    object_key: str
+    columns: dict[str, Any]  # summary columns of the package row
+    kinds: dict[str, list[str]]  # document name -> detected kinds
+
+
+def _run_row(r: ArchiveRunRecord) -> RunRow:
+    return RunRow(id=r.id, kind=r.kind, status=r.status, filter_key=r.filter_key, options=dict(r.options),
+                  created_at=r.created_at, finished_at=r.finished_at)
+
+
+def _item(r: RunItemRecord) -> RunItem:
+    return RunItem(run_id=r.run_id, seq=r.seq, source=r.source, package_id=r.package_id, status=r.status,
+                   old_version=r.old_version, new_version=r.new_version, attempt=r.attempt, detail=r.detail,
+                   finished_at=r.finished_at)
 
 
 def _package_row(r: PackageRecord) -> PackageRow:
@@ -353,3 +423,175 @@ class Repository:
             s.add(ExtractionRecord(**values))
         else:
             row.result, row.blob_key, row.created_at = values["result"], values["blob_key"], values["created_at"]
+
+    # --- archive runs (bulk reprocess and ingest; prescreen/reprocess.py, prescreen/ingest.py) --------
+
+    def select_packages(self, f: PackageFilter) -> list[tuple[str, str, int | None]]:
+        """(package id, source, latest report version) of the packages `f` matches, oldest received first."""
+        latest = (select(ReportRecord.package_id, func.max(ReportRecord.version).label("version"))
+                  .group_by(ReportRecord.package_id).subquery())
+        q = (select(PackageRecord.id, PackageRecord.source, latest.c.version)
+             .outerjoin(latest, latest.c.package_id == PackageRecord.id)
+             .where(PackageRecord.state.in_(list(f.states))).order_by(PackageRecord.received_at, PackageRecord.id))
+        for column, value in ((PackageRecord.district, f.district), (PackageRecord.application_kind, f.kind),
+                              (PackageRecord.verdict, f.verdict), (PackageRecord.ruleset, f.ruleset)):
+            if value is not None:
+                q = q.where(column == value)
+        if f.date_from is not None:
+            q = q.where(PackageRecord.application_date >= f.date_from)
+        if f.date_to is not None:
+            q = q.where(PackageRecord.application_date <= f.date_to)
+        with self._session() as s:
+            return [(r.id, r.source, r.version) for r in s.execute(q)]
+
+    def package_states(self, package_ids: list[str]) -> dict[str, str]:
+        """package id -> state, for those that exist (one query for a batch)."""
+        with self._session() as s:
+            return dict(s.execute(select(PackageRecord.id, PackageRecord.state)
+                                  .where(PackageRecord.id.in_(package_ids))).all())
+
+    def find_by_content(self, content_id: str) -> PackageRow | None:
+        """The first package received with this content (same file names and bytes), if any."""
+        with self._session() as s:
+            row = s.scalar(select(PackageRecord).where(PackageRecord.content_id == content_id)
+                           .order_by(PackageRecord.received_at, PackageRecord.id).limit(1))
+            return _package_row(row) if row else None
+
+    def create_run(self, run_id: str, kind: str, filter_key: str, options: dict[str, Any],
+                   items: list[tuple[str, str | None, int | None]]) -> RunRow:
+        """A new run with its items (source, package id, latest report version), all pending, in order."""
+        now = datetime.now(UTC)
+        with self._session.begin() as s:
+            run = ArchiveRunRecord(id=run_id, kind=kind, status=RunStatus.RUNNING.value, filter_key=filter_key,
+                                   options=options, created_at=now, finished_at=None)
+            s.add(run)
+            s.flush()
+            s.add_all(RunItemRecord(run_id=run_id, seq=i, source=source, package_id=package_id,
+                                    status=ItemStatus.PENDING.value, old_version=version)
+                      for i, (source, package_id, version) in enumerate(items))
+            return _run_row(run)
+
+    def get_run(self, run_id_or_prefix: str) -> RunRow | None:
+        """A run by id or unique prefix; AmbiguousPackageId-like error when several match."""
+        if not _ID_PREFIX.match(run_id_or_prefix):
+            return None
+        with self._session() as s:
+            rows = list(s.scalars(select(ArchiveRunRecord).where(ArchiveRunRecord.id.startswith(run_id_or_prefix))
+                                  .limit(2)))
+        if len(rows) > 1 and run_id_or_prefix not in {r.id for r in rows}:
+            raise AmbiguousPackageId(f"run id prefix {run_id_or_prefix!r} matches several runs")
+        exact = [r for r in rows if r.id == run_id_or_prefix]
+        return _run_row((exact or rows)[0]) if rows else None
+
+    def unfinished_run(self, kind: str, filter_key: str) -> RunRow | None:
+        """The latest run of this kind and filter that has not finished (interrupted or crashed)."""
+        with self._session() as s:
+            row = s.scalar(select(ArchiveRunRecord).where(
+                ArchiveRunRecord.kind == kind, ArchiveRunRecord.filter_key == filter_key,
+                ArchiveRunRecord.status == RunStatus.RUNNING.value).order_by(ArchiveRunRecord.created_at.desc())
+                .limit(1))
+            return _run_row(row) if row else None
+
+    def list_runs(self, kind: str | None = None, limit: int = 20) -> list[RunRow]:
+        q = select(ArchiveRunRecord).order_by(ArchiveRunRecord.created_at.desc()).limit(limit)
+        with self._session() as s:
+            return [_run_row(r) for r in s.scalars(q.where(ArchiveRunRecord.kind == kind) if kind else q)]
+
+    def run_items(self, run_id: str, status: str | None = None,
+                  package_ids: list[str] | None = None) -> list[RunItem]:
+        q = select(RunItemRecord).where(RunItemRecord.run_id == run_id).order_by(RunItemRecord.seq)
+        if status is not None:
+            q = q.where(RunItemRecord.status == status)
+        if package_ids is not None:
+            q = q.where(RunItemRecord.package_id.in_(package_ids))
+        with self._session() as s:
+            return [_item(r) for r in s.scalars(q)]
+
+    def run_counts(self, run_id: str) -> dict[str, int]:
+        """Items per status (statuses without items left out)."""
+        with self._session() as s:
+            rows = s.execute(select(RunItemRecord.status, func.count()).where(RunItemRecord.run_id == run_id)
+                             .group_by(RunItemRecord.status))
+            return {status: n for status, n in rows}
+
+    def update_item(self, run_id: str, seq: int, **fields: Any) -> None:
+        """Set an item's package_id, status, versions or detail; a final status stamps finished_at."""
+        values = {k: _plain(v) for k, v in fields.items()}
+        if values.get("status", ItemStatus.PENDING.value) != ItemStatus.PENDING.value:
+            values.setdefault("finished_at", datetime.now(UTC))
+        with self._session.begin() as s:
+            s.execute(update(RunItemRecord).where(RunItemRecord.run_id == run_id, RunItemRecord.seq == seq)
+                      .values(**values).execution_options(synchronize_session=False))
+
+    def finish_run(self, run_id: str) -> bool:
+        """Mark the run finished if no item is pending; False (still running) otherwise."""
+        with self._session.begin() as s:
+            pending = s.scalar(select(func.count()).where(RunItemRecord.run_id == run_id,
+                                                          RunItemRecord.status == ItemStatus.PENDING.value))
+            if pending:
+                return False
+            s.execute(update(ArchiveRunRecord).where(ArchiveRunRecord.id == run_id,
+                                                     ArchiveRunRecord.status == RunStatus.RUNNING.value)
+                      .values(status=RunStatus.FINISHED.value, finished_at=datetime.now(UTC)))
+            return True
+
+    def latest_report_digests(self, package_ids: list[str]) -> dict[str, tuple[int, str]]:
+        """package id -> (latest report version, its content hash), for the packages that have a report."""
+        latest = (select(ReportRecord.package_id, func.max(ReportRecord.version).label("version"))
+                  .where(ReportRecord.package_id.in_(package_ids)).group_by(ReportRecord.package_id).subquery())
+        q = select(ReportRecord.package_id, ReportRecord.version, ReportRecord.content_sha256).join(
+            latest, (latest.c.package_id == ReportRecord.package_id) & (latest.c.version == ReportRecord.version))
+        with self._session() as s:
+            return {pid: (version, digest) for pid, version, digest in s.execute(q)}
+
+    def save_rechecks(self, run_id: str, rechecks: list[Recheck], unchanged: dict[str, int]) -> dict[str, int]:
+        """In one transaction (one commit for many packages): each recheck's report as a new version unless it
+        equals the latest, its verdict, rule set and summary columns on the package row, its documents' kinds,
+        and its run item done; `unchanged` (package id -> the latest version, same result) items done too.
+        Returns package id -> the version each item ended on."""
+        for _ in range(_VERSION_RETRIES):
+            try:
+                return self._save_rechecks(run_id, rechecks, unchanged)
+            except IntegrityError:
+                continue  # a concurrent writer took a version number: the whole batch again
+        raise StorageError(f"could not allocate report versions for run {run_id!r}")
+
+    def _save_rechecks(self, run_id: str, rechecks: list[Recheck], unchanged: dict[str, int]) -> dict[str, int]:
+        now = datetime.now(UTC)
+        ended = dict(unchanged)
+        with self._session.begin() as s:
+            ids = [r.package_id for r in rechecks]
+            latest = dict(s.execute(select(ReportRecord.package_id, func.max(ReportRecord.version))
+                                    .where(ReportRecord.package_id.in_(ids)).group_by(ReportRecord.package_id))
+                          .all()) if ids else {}
+            digests = {(pid, v): d for pid, v, d in s.execute(
+                select(ReportRecord.package_id, ReportRecord.version, ReportRecord.content_sha256)
+                .where(ReportRecord.package_id.in_(ids)))} if ids else {}
+            for r in rechecks:
+                digest = report_content_sha256(r.report)
+                version = latest.get(r.package_id)
+                if version is None or digests.get((r.package_id, version)) != digest:
+                    version = (version or 0) + 1
+                    s.add(ReportRecord(package_id=r.package_id, version=version, ruleset=r.report["ruleset"],
+                                       verdict=r.report["verdict"], created_at=now, object_key=r.object_key,
+                                       json_text=json.dumps(r.report, ensure_ascii=False, sort_keys=True),
+                                       content_sha256=digest))
+                s.execute(update(PackageRecord).where(PackageRecord.id == r.package_id).values(
+                    verdict=r.report["verdict"], ruleset=r.report["ruleset"],
+                    **{k: _plain(v) for k, v in r.columns.items()}).execution_options(synchronize_session=False))
+                for name, kinds in r.kinds.items():
+                    s.execute(update(DocumentRecord).where(DocumentRecord.package_id == r.package_id,
+                                                           DocumentRecord.name == name)
+                              .values(detected_kinds=kinds).execution_options(synchronize_session=False))
+                ended[r.package_id] = version
+            for package_id, version in ended.items():
+                s.execute(update(RunItemRecord).where(RunItemRecord.run_id == run_id,
+                                                      RunItemRecord.package_id == package_id)
+                          .values(status=ItemStatus.DONE.value, new_version=version, finished_at=now)
+                          .execution_options(synchronize_session=False))
+        return ended
+
+    def count_extractions_since(self, since: datetime) -> int:
+        """Extraction cache entries written since `since`: documents actually extracted (a cache hit writes none)."""
+        with self._session() as s:
+            return s.scalar(select(func.count()).where(ExtractionRecord.created_at >= since)) or 0
