@@ -21,7 +21,9 @@ from extractors.models import ExtractedDocument
 from extractors.registry import extract_document
 from intake.models import Document
 from prescreen import extraction_cache as cache
+from prescreen import metrics
 from prescreen.extraction_cache import extractor_version, settings_hash
+from prescreen.ocr_batches import page_runner, serial
 from prescreen.settings import AppSettings
 from prescreen.steps import finish, intake
 from prescreen.viewer_images import Originals
@@ -37,6 +39,9 @@ Progress = Callable[[str], None]
 
 def _extract_job(args: tuple[bytes, Document, ExtractionContext]) -> bytes:
     data, doc, ctx = args
+    if ctx.jobs == 1:  # pages one by one anyway: each timed for prescreen_ocr_page_seconds
+        with page_runner(serial):
+            return serialize.dumps(extract_document(data, doc, ctx))
     return serialize.dumps(extract_document(data, doc, ctx))
 
 
@@ -68,6 +73,7 @@ def extract_all(documents: tuple[Document, ...], originals: Originals, ctx: Extr
             blobs = list(_with_progress(map(_extract_job, args), pending, progress))
         for doc, blob in zip(pending, blobs):
             results[doc.sha256] = cache.save(doc, blob, ctx, store, repo)
+            metrics.count_pages(results[doc.sha256])
     return [(d, replace(results[d.sha256], name=d.name)) for d in documents]
 
 
@@ -79,7 +85,9 @@ def extract_one(doc: Document, originals: Originals, ctx: ExtractionContext, sto
     hit = cache.cached(doc, ctx, store, repo)
     if hit is not None:
         return hit, True
-    return cache.save(doc, _extract_job((originals(doc), doc, ctx)), ctx, store, repo), False
+    extracted = cache.save(doc, _extract_job((originals(doc), doc, ctx)), ctx, store, repo)
+    metrics.count_pages(extracted)
+    return extracted, False
 
 
 def _with_progress(it, docs: list[Document], progress: Progress):

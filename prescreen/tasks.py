@@ -1,7 +1,10 @@
 """The Celery tasks. They take ids, never file contents, and run the steps of prescreen/steps.py.
 
     process_package(id)                      received → extracting (claim), then a chord:
-      extract_document(id, sha256, attempt)  one per distinct readable content, in parallel
+      extract_document(id, sha256, attempt)  one per distinct readable content, in parallel; in a worker a
+                                             scan with several OCR pages becomes a chord of its own:
+        ocr_page_batch(id, sha256, pages)    some of its pages each, in parallel (prescreen/ocr_batches.py)
+        → join_document(results, id, sha256) the document from its stored pages, in extract_document's place
       → finish_package(results, id, attempt) extracting → checking → done: facts, rules, report
     recover_stuck()                          packages whose worker died: back to received, queued again
 
@@ -23,6 +26,8 @@ from sqlalchemy.exc import OperationalError
 
 from extractors.context import ExtractionContext
 from extractors.facts.nlp import nlp
+from intake.models import Document
+from prescreen import ocr_batches
 from prescreen.pipeline import extract_all, extract_one
 from prescreen.settings import AppSettings
 from prescreen.steps import choose_ruleset, finish, load_submission, stored_documents, stored_originals
@@ -141,22 +146,75 @@ def process_package(package_id: str) -> dict[str, Any]:
     return {"package_id": package_id, "attempt": attempt, "documents": len(header), "finish_id": result.id}
 
 
-@app.task(base=PackageTask, name="prescreen.extract_document")
-def extract_document(package_id: str, sha256: str, attempt: int | None = None) -> dict[str, Any]:
-    """Extract one document of the package (cached by content) and render its viewer page images."""
-    svc = services()
+def _document(svc: Services, package_id: str, sha256: str, attempt: int | None) -> tuple[Document | None, Any]:
+    """The package's document with this content, or (None, the package's state) for a stale task."""
     row = svc.repo.get_package(package_id)
     if row is None:
         raise PackageNotFound(f"no package {package_id!r}")
     if attempt is not None and (row.attempts != attempt or row.state != PackageState.EXTRACTING):
-        return {"sha256": sha256, "skipped": row.state}  # a stale task: the package moved on without it
+        return None, row.state  # a stale task: the package moved on without it
     doc = next((d for d in stored_documents(svc.repo, package_id) if d.sha256 == sha256), None)
     if doc is None:
         raise PackageNotFound(f"no document {sha256} in package {package_id!r}")
+    return doc, row.state
+
+
+def _page_batches() -> ocr_batches.BatchPlan | None:
+    """None in process (eager: the OCR page pool runs the pages) or with PRESCREEN_PAGE_BATCH_SIZE=0."""
+    if app.conf.task_always_eager or not app.conf.get("prescreen_page_batch_size"):
+        return None
+    return ocr_batches.BatchPlan(app.conf.prescreen_page_batch_size, app.conf.prescreen_page_batches_max)
+
+
+@app.task(base=PackageTask, bind=True, name="prescreen.extract_document")
+def extract_document(self: Task, package_id: str, sha256: str, attempt: int | None = None) -> dict[str, Any]:
+    """Extract one document of the package (cached by content) and render its viewer page images. In a
+    worker, a scan with several OCR pages is replaced by a chord: its page batches, then join_document."""
+    svc = services()
+    doc, state = _document(svc, package_id, sha256, attempt)
+    if doc is None:
+        return {"sha256": sha256, "skipped": state}
     ctx, originals = extraction_context(svc.settings), stored_originals(svc.store)
-    extracted, cached = extract_one(doc, originals, ctx, svc.store, svc.repo)
+    plan = _page_batches()
+    if plan is None:
+        extracted, cached = extract_one(doc, originals, ctx, svc.store, svc.repo)
+    else:
+        found, cached, batches = ocr_batches.extract_or_plan(doc, originals, ctx, svc.store, svc.repo, plan)
+        if found is None:
+            # The join takes this task's id and place in the package's chord (Celery's Task.replace).
+            header = [ocr_page_batch.si(package_id, sha256, pages, attempt) for pages in batches]
+            return self.replace(chord(header, join_document.s(package_id, sha256, attempt)))
+        extracted = found
     pages = page_image_manifest(doc, extracted, ctx, svc.store, originals)
     return {"sha256": sha256, "cached": cached, "pages": len(extracted.pages), "images": len(pages)}
+
+
+@app.task(base=PackageTask, name="prescreen.ocr_page_batch")
+def ocr_page_batch(package_id: str, sha256: str, pages: list[int], attempt: int | None = None) -> dict[str, Any]:
+    """OCR some pages of one document and store them for join_document; pages stored already are skipped."""
+    svc = services()
+    doc, state = _document(svc, package_id, sha256, attempt)
+    if doc is None:
+        return {"sha256": sha256, "pages": pages, "skipped": state}
+    done = ocr_batches.ocr_batch(doc, stored_originals(svc.store), extraction_context(svc.settings), svc.store,
+                                 pages)
+    return {"sha256": sha256, "pages": pages, "ocr": done}
+
+
+@app.task(base=PackageTask, name="prescreen.join_document")
+def join_document(results: list[dict[str, Any]], package_id: str, sha256: str,
+                  attempt: int | None = None) -> dict[str, Any]:
+    """A document's extraction from its stored OCR pages, cached, and its viewer page images."""
+    svc = services()
+    doc, state = _document(svc, package_id, sha256, attempt)
+    if doc is None:
+        return {"sha256": sha256, "skipped": state}
+    ctx, originals = extraction_context(svc.settings), stored_originals(svc.store)
+    pages = sorted({n for r in results for n in r.get("pages", ())})
+    extracted, cached = ocr_batches.join(doc, originals, ctx, svc.store, svc.repo, pages)
+    images = page_image_manifest(doc, extracted, ctx, svc.store, originals)
+    return {"sha256": sha256, "cached": cached, "pages": len(extracted.pages), "images": len(images),
+            "batches": len(results)}
 
 
 @app.task(base=PackageTask, name="prescreen.finish_package", soft_time_limit=FINISH_SOFT_S,

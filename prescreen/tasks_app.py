@@ -13,6 +13,8 @@ from celery import Celery
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from prescreen import metrics_celery
+
 # One document: a 200-page scan at ~5 s a page fits. The hard limit stays under RabbitMQ's default
 # consumer_timeout (30 min), past which the broker would close the channel of an unacked (acks_late) task.
 EXTRACT_SOFT_S, EXTRACT_HARD_S = 1200, 1500
@@ -35,6 +37,11 @@ class QueueSettings(BaseSettings):
     recover_after_s: int = Field(EXTRACT_HARD_S + FINISH_HARD_S + 600, gt=FINISH_HARD_S)
     recover_every_s: float = Field(600, gt=0)  # beat schedule of recover_stuck
     recover_max_attempts: int = Field(3, ge=1)
+    # A scanned document's OCR pages go out as tasks of this many pages (prescreen/ocr_batches.py), so its
+    # pages run on every free worker process; 0: one task OCRs the whole document. At most
+    # page_batches_max tasks a document: each task renders the pages before its own (~0.1 s a page).
+    page_batch_size: int = Field(2, ge=0)
+    page_batches_max: int = Field(16, ge=2)
 
     @property
     def eager(self) -> bool:
@@ -67,7 +74,7 @@ def celery_config(s: QueueSettings) -> dict[str, Any]:
         "worker_max_tasks_per_child": s.worker_max_tasks_per_child,
         "worker_max_memory_per_child": s.worker_max_memory_per_child_mb * 1024,  # KiB
         "worker_proc_alive_timeout": 30,  # a child warms spaCy (see tasks.warm) before it reports up
-        # Events for Flower and `celery events`.
+        # Events for Flower and `celery events` (queue depth and task counters for Prometheus: prescreen/metrics.py).
         "worker_send_task_events": True,
         "task_send_sent_event": True,
         "task_track_started": True,
@@ -81,6 +88,8 @@ def celery_config(s: QueueSettings) -> dict[str, Any]:
         "beat_schedule": {"recover-stuck-packages": {"task": "prescreen.recover_stuck",
                                                      "schedule": s.recover_every_s}},
         "timezone": "UTC",
+        "prescreen_page_batch_size": s.page_batch_size,  # ours, read by prescreen/tasks.py
+        "prescreen_page_batches_max": s.page_batches_max,
     }
 
 
@@ -89,8 +98,9 @@ def make_app(settings: QueueSettings | None = None, *, set_as_current: bool = Tr
     in one process, e.g. a client of another broker."""
     s = settings or QueueSettings()
     app = Celery("prescreen", broker=s.broker_url or "memory://localhost/", backend=s.resolved_result_backend,
-                 include=["prescreen.tasks"], set_as_current=set_as_current)
+                 include=["prescreen.tasks", "prescreen.tasks_reprocess"], set_as_current=set_as_current)
     app.conf.update(celery_config(s))
+    metrics_celery.connect()
     return app
 
 
