@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk
-              fonts-arphic-ukai fonts-arphic-uming)
+              fonts-arphic-ukai fonts-arphic-uming
+              chromium chromium-driver)  # the workbench's browser test (Playwright on the system Chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

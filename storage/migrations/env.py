@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import web.models  # noqa: F401  the workbench's tables live on the same metadata; autogenerate must see them
 from storage.db import Base
 from storage.migrate import include_name
 
