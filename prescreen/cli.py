@@ -222,6 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--older-than", type=float, metavar="S",
                    help="seconds in extracting/checking (default: PRESCREEN_RECOVER_AFTER_S)")
     r.set_defaults(func=cmd_recover)
+    # The archive (ingest, reprocess), operations (metrics) and workbench (serve, create-admin) commands.
+    from prescreen import cli_archive, cli_ops
+    from web import cli as web_cli
+
+    for module in (cli_archive, cli_ops, web_cli):
+        module.add_commands(sub)
     return p
 
 
