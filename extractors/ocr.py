@@ -61,7 +61,7 @@ ORPHAN_MAX_OFFSET = 0.25
 ORPHAN_MIN_SCORE = 0.85
 SPAN_OVERLAP = 0.33  # character widths a word must reach into a second run to count as spanning it
 SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesseract's from this score
-JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: junk, not re-read
+JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: maybe junk (see _cascade)
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -106,7 +106,7 @@ class Segment(NamedTuple):
     box: BBox  # prepared-image pixels
     words: list[Word]  # tesseract's words in it (none: ink tesseract skipped)
     spanned: bool = False  # a tesseract word runs into it from a neighbouring cell
-    junk: bool = False  # only low-confidence words, off the line: the edge of a neighbour's text
+    junk: bool = False  # only low-confidence words, off the line: maybe the edge of a neighbour's text
 
 
 def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
@@ -163,8 +163,8 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
         # An orphan must sit on this line: text centred in a two-line cell lies half a line off.
         on_line = abs((top + bottom) / 2 - cy) <= ORPHAN_MAX_OFFSET * ch
         if ws or (bottom - top >= ORPHAN_MIN_HEIGHT * ch and on_line):
-            # Junk tesseract hung on this line from the edge of such centred text ("。_" over 二十五家)
-            # is not re-read: the crop would read part of the neighbour's value as this line's.
+            # Weak words off this line's centre may be junk hung on it from the edge of such centred
+            # text ("。_" over 二十五家): their re-reading must not repeat the neighbour's line.
             junk = bool(ws) and not on_line and max(wd.conf or 0.0 for wd in ws) < JUNK_CONF
             out.append(Segment(BBox(float(a), top, float(b), bottom), ws, sp, junk))
     return out if any(sg.words for sg in out) else whole
@@ -242,7 +242,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
-            if not sg.junk and (sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf)]
+            if sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf]
     if not todo:
         return unchanged, 0
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
@@ -257,7 +257,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
         return unchanged, 0
     changed: set[int] = set()
     for (i, k), (raw, score) in zip(todo, read, strict=True):
-        box, seg, spanned, _ = segs[i][k]
+        box, seg, spanned, junk = segs[i][k]
         text = normalize_text(raw)
         if not seg:
             keep = _orphan_text(text, score, "" if spanned else unchanged[i].text)
@@ -266,6 +266,13 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
             text = keep_checkboxes(tess_text, text) or ""
             sure = score >= SPANNED_MIN_SCORE if spanned else score > sum(w.conf or 0.0 for w in seg) / len(seg)
             keep = bool(text) and sure and not _loses_valid_code(tess_text, text)
+            if keep and junk and any(text in unchanged[j].text.replace(" ", "")
+                                     for j in (i - 1, i + 1) if 0 <= j < len(lines)):
+                # The neighbour's text read again from the edge of its glyphs ("二十" of 二十五家): the
+                # ink is the neighbour's, and tesseract's words here ("。_") are junk breaking a label.
+                segs[i][k] = Segment(box, [], spanned)
+                changed.add(i)
+                continue
         if keep:
             segs[i][k] = Segment(box, [Word(text, box, round(score, 4))], spanned)
             changed.add(i)
