@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from extractors.facts.kinds import DocumentKind
+from extractors.models import Evidence, Fact, PageSource
+from extractors.normalize.lookalikes import lookalike_typo
 from tests.rules.factories import NAME, clean_certification, documents, fact
 from validators.engine import RULES, assess, verdict_of
 from validators.models import Finding, Outcome, Verdict
@@ -173,3 +175,29 @@ def test_low_confidence_pass_needs_corroboration():
     assert outcomes(clean_certification(changed))["E-AGE"] is Outcome.REVIEW
     weak_count = fact("service.smes_served", 30, 0.3)
     assert outcomes(clean_certification({"observed:service.smes_served": weak_count}))["E-SMES"] is Outcome.REVIEW
+
+
+def _ocr_fact(name: str, value: str, conf: float) -> Fact:
+    return Fact(name, value, (Evidence("licence.jpg", 1, value, confidence=conf, source=PageSource.OCR),), conf)
+
+
+@pytest.mark.parametrize(("observed", "ocr", "expected"), [
+    ("户家豪", True, Outcome.REVIEW),  # 卢→户 read with high confidence on a photo: a misreading, not a fact
+    ("户家豪", False, Outcome.FAIL),  # the same difference in two text layers is what the applicant wrote
+    ("吴家豪", True, Outcome.FAIL),  # one character apart but not look-alikes: another person
+    ("户家", True, Outcome.FAIL),
+])
+def test_a_one_character_lookalike_difference_read_by_ocr_is_for_an_officer(observed, ocr, expected):
+    rep = "applicant.legal_representative"
+    seen = _ocr_fact(rep, observed, 0.97) if ocr else fact(rep, observed, 0.97)
+    facts = clean_certification({"declared:" + rep: fact(rep, "卢家豪"), "observed:" + rep: seen})
+    found = next(f for f in assess(facts, RS).findings if f.rule == "X-LEGAL-REP")
+    assert found.outcome is expected
+    if expected is Outcome.REVIEW:
+        assert "形近字" in found.message
+
+
+def test_lookalike_typo():
+    assert lookalike_typo("卢家豪", "户家豪") and lookalike_typo("王小明", "玉小明")
+    assert not lookalike_typo("卢家豪", "卢家豪") and not lookalike_typo("卢家豪", "户家毫")
+    assert not lookalike_typo("卢家豪", "户家") and not lookalike_typo("", "")

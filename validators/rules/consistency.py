@@ -4,6 +4,7 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from extractors.models import Fact
+from extractors.normalize.lookalikes import lookalike_typo
 from extractors.normalize.names import norm_org_name, norm_person_name
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
@@ -23,7 +24,8 @@ def _pair(ctx: RuleContext, rule: str, t: str, name: str) -> tuple[Fact, Fact] |
     return d, o
 
 
-def _equal(rule: str, t: str, name: str, same, show=str):
+def _equal(rule: str, t: str, name: str, same, show=str, misread=None):
+    """`misread(d, o)`: the two values differ the way an OCR misreading does (checked only when one was OCR'd)."""
     def check(ctx: RuleContext) -> Finding:
         got = _pair(ctx, rule, t, name)
         if isinstance(got, Finding):
@@ -34,6 +36,10 @@ def _equal(rule: str, t: str, name: str, same, show=str):
                            observed=o.value)
         if ctx.low(d, o):
             return low_conf_review(rule, t, d, o, declared=d.value, observed=o.value)
+        if misread is not None and ctx.ocr_unsure(d, o, strict=1.01) and misread(d.value, o.value):
+            return finding(rule, O.REVIEW, f"{t}：申请表为“{show(d.value)}”，证明材料为“{show(o.value)}”，仅一字之差且为"
+                           "形近字，可能是识别误差，需人工核对原件", d, o, declared=d.value, observed=o.value,
+                           reason="possible_misread")
         return finding(rule, O.FAIL, f"{t}：申请表为“{show(d.value)}”，证明材料为“{show(o.value)}”", d, o,
                        declared=d.value, observed=o.value)
 
@@ -192,7 +198,9 @@ CONSISTENCY_RULES = (
     Rule("X-ESTABLISHED", BOTH, _equal("X-ESTABLISHED", "成立日期一致", "applicant.established_on", lambda a, b: a == b,
                                        lambda v: v.isoformat()), "成立日期一致"),
     Rule("X-LEGAL-REP", BOTH, _equal("X-LEGAL-REP", "法定代表人一致", "applicant.legal_representative",
-                                     lambda a, b: norm_person_name(a) == norm_person_name(b)), "法定代表人一致"),
+                                     lambda a, b: norm_person_name(a) == norm_person_name(b),
+                                     misread=lambda a, b: lookalike_typo(norm_person_name(a), norm_person_name(b))),
+         "法定代表人一致"),
     Rule("X-SMES", CERT, smes, "年服务中小微企业数一致"),
     Rule("X-SMALL-MICRO", CERT, _share("X-SMALL-MICRO", "小微企业占比一致", "service.small_micro_share"), "小微企业占比一致"),
     Rule("X-PUBLIC-WELFARE", CERT, _share("X-PUBLIC-WELFARE", "公益性服务比例一致", "service.public_welfare_share"),
