@@ -18,6 +18,7 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+from prescreen.accuracy_sources import by_source, print_by_source
 from prescreen.settings import AppSettings
 
 RANK = {"fail": 3, "review": 2, "pass": 1, "not_applicable": 0}
@@ -170,6 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{i}/{len(packages)}] {p['id']} {seconds[-1]:.1f}s", file=sys.stderr)
         results.append((p["id"], score(report, p)))
     totals = print_summary(results, seconds)
+    sources = by_source(results, {p["id"]: p for p in packages})
+    print_by_source(sources)
+    totals["by_source"] = {g: {"correct": ok, "total": tot} for g, (ok, tot) in sources.items()}
     if a.json_out:
         Path(a.json_out).write_text(json.dumps({"totals": totals, "packages": {pid: {
             "facts": {k: v[0] for k, v in r["facts"].items()}, "rules": r["rules"], "verdict": r["verdict"],

@@ -34,3 +34,25 @@ def test_right_fact_is_never_silent():
 def test_a_missing_value_is_not_a_silent_wrong_one():
     s = score(_report({}, [("E-PREMISES", "pass")]), _truth({"premises.lease_end": "2024-01-31"}))
     assert s["silent_wrong"] == [] and not s["facts"]["observed:premises.lease_end"][0]
+
+
+def test_facts_are_counted_under_the_format_they_were_read_from():
+    from prescreen.accuracy_sources import by_source, source_group
+
+    package = {"documents": [
+        {"material": "form", "formats": ["docx"]},
+        {"material": "licence", "formats": ["jpg"]},
+        {"material": "report", "formats": ["png200", "png200"]},
+        {"material": "clients", "formats": ["png200"], "inside": "report"},
+        {"material": "agreements", "formats": ["pdf", "scan300", "png150", "docx"]},
+        {"material": "premises", "formats": ["photo"]},
+    ]}
+    assert source_group("declared:service.smes_served", package) == "text"
+    assert source_group("observed:applicant.uscc", package) == "image"
+    assert source_group("observed:service.small_micro_share", package) == "200 dpi"
+    assert source_group("observed:service.partner_institutions", package) == "150 dpi"  # the hardest agreement
+    assert source_group("observed:premises.lease_end", package) == "photo"
+    results = [("P1", {"facts": {"observed:premises.lease_end": (False, None, "2024-01-01"),
+                                 "observed:premises.lessee": (True, "x", "x"),
+                                 "declared:applicant.name": (True, "x", "x")}})]
+    assert by_source(results, {"P1": package}) == {"photo": [1, 2], "text": [1, 1]}
