@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from extractors.normalize.districts import NINGBO_DISTRICTS
 from web import audit
@@ -130,13 +130,25 @@ def authenticate(db: sessionmaker, username: str, password: str) -> User | None:
 # --- browser sessions -------------------------------------------------------------------------
 
 def open_session(db: sessionmaker, user: User, secret: str, hours: float) -> str:
-    """A new login; returns the cookie's token (only its keyed hash is stored)."""
+    """A new login; returns the cookie's token (only its keyed hash is stored). Expired rows go meanwhile."""
     token = new_session_token()
     now = datetime.now(UTC)
     with db.begin() as s:
+        _purge(s, now)
         s.add(SessionRecord(user_id=user.id, token_hash=token_hash(secret, token), created_at=now,
                             expires_at=now + timedelta(hours=hours)))
     return token
+
+
+def purge_expired_sessions(db: sessionmaker) -> int:
+    """Delete the session rows past their expiry (revoked or not: either way no cookie opens them); how many."""
+    with db.begin() as s:
+        return _purge(s, datetime.now(UTC))
+
+
+def _purge(s: Session, now: datetime) -> int:
+    # Logins and logouts are in the audit log; a session row is only what lets a cookie in.
+    return s.execute(delete(SessionRecord).where(SessionRecord.expires_at <= now)).rowcount or 0
 
 
 def user_for_session(db: sessionmaker, token: str, secret: str) -> User | None:

@@ -2,6 +2,8 @@
 
     create_app()            settings from the environment (the Celery tasks read the same)
     prescreen serve         uvicorn on it
+    GET /healthz            the database answers (no login)
+    GET /metrics            Prometheus metrics (a token, or local scrapes only: web/routes_metrics.py)
 """
 from __future__ import annotations
 
@@ -22,11 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import web.models  # noqa: F401 - registers the workbench tables before the schema is migrated
 from prescreen import __version__
+from prescreen.metrics import make_registry
 from prescreen.settings import AppSettings
 from storage.settings import open_object_store, open_repository
-from web import routes_accounts, routes_admin, routes_api, routes_auth, routes_pages
-from web.accounts import User, user_for_session
+from web import routes_accounts, routes_admin, routes_api, routes_auth, routes_metrics, routes_pages
+from web.accounts import User, purge_expired_sessions, user_for_session
 from web.auth import SESSION_COOKIE, LoginRequired
+from web.images import ImageLinks
 from web.processing import Processor
 from web.render import make_templates, page
 from web.settings import WebSettings
@@ -47,7 +51,10 @@ def create_app(settings: AppSettings | None = None, web_settings: WebSettings | 
     repo = open_repository(settings.storage)  # migrates, workbench tables included
     db = sessionmaker(repo.engine, expire_on_commit=False)
     processor = Processor(settings, db, repo, web_settings.upload_workers)
-    wb = Workbench(settings, web_settings, repo, open_object_store(settings.storage), db, processor, make_templates())
+    wb = Workbench(settings, web_settings, repo, open_object_store(settings.storage), db, processor, make_templates(),
+                   ImageLinks(settings.storage, web_settings.minio_public_url))
+    if purged := purge_expired_sessions(db):  # and at each login: the table holds live logins, not history
+        log.info("removed %d expired session rows", purged)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,8 +63,9 @@ def create_app(settings: AppSettings | None = None, web_settings: WebSettings | 
 
     app = FastAPI(title="prescreen 预审工作台", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.workbench = wb
+    app.state.metrics_registry = make_registry()  # its collectors read their sources at each scrape
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (routes_api, routes_accounts, routes_auth, routes_pages, routes_admin):
+    for module in (routes_api, routes_accounts, routes_auth, routes_pages, routes_admin, routes_metrics):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["ops"], summary="健康检查：数据库可用")
@@ -107,4 +115,5 @@ def _page_user(request: Request, wb: Workbench) -> User | None:
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/healthz")) or "application/json" in request.headers.get("accept", "")
+    return (request.url.path.startswith(("/api/", "/healthz", "/metrics"))
+            or "application/json" in request.headers.get("accept", ""))

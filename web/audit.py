@@ -1,4 +1,5 @@
-"""The append-only audit log: uploads, decisions, corrections, reprocessing, logins, accounts, tokens, exports.
+"""The append-only audit log: uploads, decisions, corrections, reprocessing, logins, passwords, accounts, tokens,
+exports.
 
 Only `record` writes, and it only inserts; nothing in the workbench updates or deletes an audit row.
 """
@@ -20,6 +21,8 @@ class AuditAction(StrEnum):
     LOGIN_FAILED = "login_failed"
     LOGIN_THROTTLED = "login_throttled"
     LOGOUT = "logout"
+    PASSWORD_CHANGED = "password_changed"  # by the user themself (an administrator's reset is user_updated)
+    PASSWORD_CHANGE_FAILED = "password_change_failed"  # the current password was wrong
     UPLOAD = "upload"
     RECEIVED = "received"  # an upload became a package (intake done): the package's first entry
     DECISION = "decision"
@@ -34,8 +37,9 @@ class AuditAction(StrEnum):
 
 ACTION_ZH = {
     AuditAction.LOGIN: "登录", AuditAction.LOGIN_FAILED: "登录失败", AuditAction.LOGIN_THROTTLED: "登录受限",
-    AuditAction.LOGOUT: "退出", AuditAction.UPLOAD: "上传申报包", AuditAction.RECEIVED: "接收申报包",
-    AuditAction.DECISION: "处理标记",
+    AuditAction.LOGOUT: "退出", AuditAction.PASSWORD_CHANGED: "修改密码",
+    AuditAction.PASSWORD_CHANGE_FAILED: "修改密码失败（当前密码错误）", AuditAction.UPLOAD: "上传申报包",
+    AuditAction.RECEIVED: "接收申报包", AuditAction.DECISION: "处理标记",
     AuditAction.CORRECTION: "更正识别值", AuditAction.REPROCESS: "重新处理", AuditAction.USER_CREATED: "创建用户",
     AuditAction.USER_UPDATED: "修改用户", AuditAction.TOKEN_ISSUED: "签发API令牌", AuditAction.TOKEN_REVOKED: "吊销API令牌",
     AuditAction.EXPORT: "导出",
@@ -83,11 +87,11 @@ def entries(db: sessionmaker, package_id: str | None = None, actor: str | None =
         return [AuditEntry(r.id, r.at, r.actor, r.action, r.package_id, r.ip, r.detail) for r in s.scalars(q)]
 
 
-def recent_failures(db: sessionmaker, window_s: int, username: str | None = None, ip: str | None = None) -> int:
-    """Failed logins in the last `window_s` seconds for a username or from an address (login throttling)."""
+def recent_failures(db: sessionmaker, window_s: int, username: str | None = None, ip: str | None = None,
+                    action: AuditAction = AuditAction.LOGIN_FAILED) -> int:
+    """Failures (logins by default) in the last `window_s` seconds for a username or from an address (throttling)."""
     since = datetime.now(UTC) - timedelta(seconds=window_s)
-    q = select(func.count()).select_from(AuditRecord).where(
-        AuditRecord.action == AuditAction.LOGIN_FAILED.value, AuditRecord.at >= since)
+    q = select(func.count()).select_from(AuditRecord).where(AuditRecord.action == action.value, AuditRecord.at >= since)
     if username is not None:
         q = q.where(AuditRecord.actor == username)
     if ip is not None:

@@ -1,9 +1,9 @@
-"""The REST API of accounts: who am I, my API tokens, users (administrators), rule sets."""
+"""The REST API of accounts: who am I, my password, my API tokens, users (administrators), rule sets."""
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from validators.ruleset import RULESET_DIR, load_ruleset
@@ -17,8 +17,9 @@ from web.accounts import (
     revoke_token,
     update_user,
 )
-from web.auth import api_admin, api_user
+from web.auth import Principal, api_admin, api_user, client_ip, principal
 from web.models import Role
+from web.passwords import TooManyAttempts, WrongPassword, change_password
 from web.state import Workbench, workbench
 
 router = APIRouter(prefix="/api", tags=["accounts"])
@@ -30,6 +31,27 @@ Admin = Annotated[User, Depends(api_admin)]
 @router.get("/me", summary="当前用户")
 def me(user: U) -> dict:
     return user.to_json()
+
+
+class PasswordIn(BaseModel):
+    current_password: str = Field(..., max_length=1024)
+    new_password: str = Field(..., max_length=1024, description="至少10个字符，不同于当前密码")
+
+
+@router.post("/me/password", summary="修改自己的密码（需当前密码；结束本人的其他登录会话）")
+def my_password(request: Request, wb: WB, user: U, p: Annotated[Principal | None, Depends(principal)],
+                body: PasswordIn) -> dict:
+    """Sessions other than the calling one end (with a Bearer token: all of them); API tokens stay valid."""
+    try:
+        ended = change_password(wb.db, wb.web, user, body.current_password, body.new_password,
+                                p.session_token if p else None, client_ip(request))
+    except TooManyAttempts as e:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(e)) from e
+    except WrongPassword as e:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(e)) from e
+    except AccountError as e:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(e)) from e
+    return {"changed": True, "sessions_ended": ended}
 
 
 class TokenIn(BaseModel):

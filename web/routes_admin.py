@@ -1,4 +1,5 @@
-"""Pages for accounts and administration: users, my API tokens, rule sets, reprocessing, the whole audit log."""
+"""Pages for accounts and administration: my password, users, my API tokens, rule sets, reprocessing, the whole
+audit log."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -19,8 +20,9 @@ from web.accounts import (
     revoke_token,
     update_user,
 )
-from web.auth import client_ip, page_admin, page_user
+from web.auth import SESSION_COOKIE, client_ip, page_admin, page_user
 from web.models import Role
+from web.passwords import change_password
 from web.render import page
 from web.routes_api import visible
 from web.state import Workbench, workbench
@@ -81,6 +83,25 @@ def reprocess(request: Request, wb: WB, admin: PA, package_id: str) -> Response:
     if wb.processor.reprocess(admin, package_id, client_ip(request)) is None:
         raise HTTPException(status.HTTP_409_CONFLICT, "申报包仍在处理中")
     return _back(f"/packages/{package_id}")
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, user: PU, error: str | None = None, ended: int | None = None):
+    return page(request, "account.html", user, error=error, ended=ended)
+
+
+@router.post("/account/password")
+def account_password(request: Request, wb: WB, user: PU, current_password: Annotated[str, Form()] = "",
+                     new_password: Annotated[str, Form()] = "",
+                     confirm_password: Annotated[str, Form()] = "") -> Response:
+    if new_password != confirm_password:
+        return _back("/account", "两次输入的新密码不一致")
+    try:
+        ended = change_password(wb.db, wb.web, user, current_password, new_password,
+                                request.cookies.get(SESSION_COOKIE), client_ip(request))
+    except AccountError as e:
+        return _back("/account", str(e))
+    return RedirectResponse(f"/account?ended={ended}", status.HTTP_303_SEE_OTHER)
 
 
 @router.get("/tokens", response_class=HTMLResponse)

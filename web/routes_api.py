@@ -160,9 +160,11 @@ def reprocess(request: Request, wb: WB, admin: Annotated[User, Depends(api_admin
 
 
 @router.get("/packages/{package_id}/image", summary="证据页面图像", response_class=Response,
-            responses={200: {"content": {"image/jpeg": {}}}, 307: {"description": "MinIO 预签名地址"}})
+            responses={200: {"content": {"image/jpeg": {}}},
+                       307: {"description": "MinIO 预签名地址（设置了 PRESCREEN_MINIO_PUBLIC_URL 时）"}})
 def page_image(wb: WB, user: U, package_id: str, key: str) -> Response:
-    """Only images the package's reports cite are served (a key is no ticket to another package's pages)."""
+    """Only images the package's reports cite are served (a key is no ticket to another package's pages): the bytes,
+    or with PRESCREEN_MINIO_PUBLIC_URL a redirect to a presigned URL of the store valid for 10 minutes."""
     visible(wb, user, package_id)
     keys: set[str] = set()
     with wb.db() as s:
@@ -170,9 +172,9 @@ def page_image(wb: WB, user: U, package_id: str, key: str) -> Response:
             keys |= image_keys(json.loads(text))
     if key not in keys:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "图像不存在 / image not found")
-    url = wb.store.presigned_url(key, expires_s=600)
-    if url and url.startswith(("http://", "https://")):
-        return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT)
+    url = wb.images.presigned(key)
+    if url is not None:
+        return RedirectResponse(url, status.HTTP_307_TEMPORARY_REDIRECT, headers={"Cache-Control": "no-store"})
     try:
         data = wb.store.get(key)
     except ObjectNotFound as e:

@@ -1,4 +1,4 @@
-"""What every request handler shares: settings, the stores, the database, the background processor."""
+"""What every request handler shares: settings, the stores, the database, the background processor, image links."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,6 +10,7 @@ from sqlalchemy.orm import sessionmaker
 from prescreen.settings import AppSettings
 from storage.objects import ObjectStore
 from storage.repository import Repository
+from web.images import ImageLinks
 from web.processing import Processor
 from web.settings import WebSettings
 
@@ -23,6 +24,7 @@ class Workbench:
     db: sessionmaker
     processor: Processor
     templates: Jinja2Templates
+    images: ImageLinks  # presigned page-image URLs, when browsers can reach the store
 
 
 def workbench(request: Request) -> Workbench:
