@@ -27,12 +27,11 @@ from prescreen.tasks import (
     finish_package,
     process_package,
     recover_and_requeue,
-    reset_services,
     services,
 )
-from prescreen.tasks_app import app
 from storage.states import PackageState
 from tests.e2e.builders import digital_package
+from tests.embedded import embedded
 
 VOLATILE = ("package_id", "generated_at")
 
@@ -41,14 +40,8 @@ VOLATILE = ("package_id", "generated_at")
 def env(tmp_path_factory):
     """A data folder of this module's own, and the tasks eager whatever the shell says."""
     home = tmp_path_factory.mktemp("tasks-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PRESCREEN_HOME", str(home))
-        for name in ("PRESCREEN_DATABASE_URL", "PRESCREEN_OBJECT_STORE", "PRESCREEN_BROKER_URL"):
-            mp.delenv(name, raising=False)
-        mp.setitem(app.conf, "task_always_eager", True)
-        reset_services()
+    with embedded(home):
         yield AppSettings.from_env()
-        reset_services()
 
 
 @pytest.fixture(scope="module")

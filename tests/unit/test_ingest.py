@@ -11,24 +11,18 @@ import pytest
 from prescreen.cli import main
 from prescreen.settings import AppSettings
 from prescreen.steps import load_submission
-from prescreen.tasks import reset_services, services
-from prescreen.tasks_app import app
+from prescreen.tasks import services
 from storage.db import ItemStatus
 from storage.states import PackageState
+from tests.embedded import embedded
 from tests.unit.test_reprocess import small_package
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     home = tmp_path_factory.mktemp("ingest-home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PRESCREEN_HOME", str(home))
-        for name in ("PRESCREEN_DATABASE_URL", "PRESCREEN_OBJECT_STORE", "PRESCREEN_BROKER_URL"):
-            mp.delenv(name, raising=False)
-        mp.setitem(app.conf, "task_always_eager", True)
-        reset_services()
+    with embedded(home):
         yield AppSettings.from_env()
-        reset_services()
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,7 @@ from prescreen.pipeline import check_package
 from prescreen.reprocess import ReprocessOptions, start_run
 from prescreen.run_driver import drive_reprocess
 from prescreen.settings import AppSettings
-from prescreen.tasks import reset_services, services
-from prescreen.tasks_app import app
+from prescreen.tasks import services
 from storage.db import ItemStatus
 from storage.objects import StoreUnreachable
 from storage.repository import PackageFilter
@@ -36,6 +35,7 @@ from storage.states import PackageState
 from synth.model import Kind, Profile
 from synth.package import generate_package
 from synth.plan import make_spec
+from tests.embedded import embedded
 from validators import ruleset as rulesets
 
 STRICT = "test-strict-2099"  # a later notice asking for 9 of the 8 service categories: E-CATEGORY fails
@@ -64,17 +64,11 @@ def env(tmp_path_factory):
         base.replace('id = "ningbo-2018"', f'id = "{STRICT}"').replace("effective_from = 2018-01-01",
                                                                        "effective_from = 2099-01-01")
         .replace("min_categories = 1 ", "min_categories = 9 "), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("PRESCREEN_HOME", str(home))
-        for name in ("PRESCREEN_DATABASE_URL", "PRESCREEN_OBJECT_STORE", "PRESCREEN_BROKER_URL"):
-            mp.delenv(name, raising=False)
-        mp.setitem(app.conf, "task_always_eager", True)
+    with embedded(home) as mp:
         mp.setattr(steps, "load_ruleset", functools.partial(rulesets.load_ruleset, directory=sets))
         mp.setattr(steps, "ruleset_for", functools.partial(rulesets.ruleset_for, directory=sets))
         steps.choose_ruleset.cache_clear()
-        reset_services()
         yield AppSettings.from_env()
-        reset_services()
     steps.choose_ruleset.cache_clear()
 
 
