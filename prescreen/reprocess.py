@@ -131,7 +131,8 @@ def save_rechecked(run_id: str, results: list[Rechecked], store: ObjectStore, re
             unchanged[r.package_id] = known[0]
             continue
         text = json.dumps(r.report, ensure_ascii=False, sort_keys=True).encode("utf-8")
-        key = report_content_key(r.package_id, hashlib.sha256(text).hexdigest()[:16])
+        # keyed by the result (as steps.save_report): a rerun after a crash overwrites, never adds beside it
+        key = report_content_key(r.package_id, report_content_sha256(r.report)[:16])
         objects.append((key, text))
         rechecks.append(Recheck(r.package_id, r.report, key, summary_columns(r.report, r.facts),
                                 {d.name: [k.value for k in d.kinds] for d in r.facts.documents}))

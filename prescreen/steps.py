@@ -7,7 +7,6 @@ so a task needs only the package id, and a package recovered after a crash can b
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections.abc import Mapping
@@ -192,10 +191,13 @@ def save_report(package_id: str, report: dict[str, Any], verdict: str, ruleset_i
                 repo: Repository) -> int:
     """The report's version; a repeat of the latest (a redelivered task) writes neither object nor row."""
     versions = repo.list_reports(package_id)
-    if versions and versions[-1].content_sha256 == report_content_sha256(report):
+    digest = report_content_sha256(report)
+    if versions and versions[-1].content_sha256 == digest:
         return versions[-1].version
     text = json.dumps(report, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    key = report_content_key(package_id, hashlib.sha256(text).hexdigest()[:16])
+    # Keyed by the result, not the bytes: a retried or redelivered join that stored its report and died (or lost
+    # the database) before the row rebuilds it with another generated_at; it overwrites that object, not beside it.
+    key = report_content_key(package_id, digest[:16])
     store.put(key, text, "application/json")
     return repo.save_report(package_id, report, verdict, ruleset_id, key)
 

@@ -7,6 +7,7 @@
         → join_document(results, id, sha256) the document from its stored pages, in extract_document's place
       → finish_package(results, id, attempt) extracting → checking → done: facts, rules, report
     recover_stuck()                          packages whose worker died: back to received, queued again
+    record_failure(id, reason, attempt)      a final failure the task could not record (database down), later
 
 Every task is idempotent: extractions are cached by content (a repeat reads the cache), the claim lets
 one processing run per package and attempt, and a repeated report is the same version, not a new one.
@@ -121,11 +122,27 @@ class PackageTask(Task):
         package_id, attempt = called.get("package_id"), called.get("attempt")
         if package_id is None:
             return
+        reason = f"{self.name}: {exc!r}"[:500]
         try:  # guarded by the attempt: a stale task does not fail a package processed again meanwhile
-            services().repo.transition(package_id, PackageState.FAILED, reason=f"{self.name}: {exc!r}"[:500],
-                                       attempt=attempt)
-        except Exception:  # the database may be what failed; recover_stuck finds the package later
+            services().repo.transition(package_id, PackageState.FAILED, reason=reason, attempt=attempt)
+        except RETRYABLE:
+            # The database (or store) is what failed, still: recorded once it answers. Not left to recover_stuck,
+            # which never sees a package that failed before its claim (still received) and would only requeue it.
+            log.warning("could not mark package %s failed yet; recording it in a task", package_id)
+            try:
+                record_failure.apply_async((package_id, reason, attempt), ignore_result=True)
+            except Exception:
+                log.exception("could not queue the failure of package %s", package_id)
+        except Exception:
             log.exception("could not mark package %s failed", package_id)
+
+
+@app.task(name="prescreen.record_failure", autoretry_for=RETRYABLE, retry_backoff=2, retry_backoff_max=300,
+          retry_jitter=True, max_retries=50, soft_time_limit=SHORT_SOFT_S, time_limit=SHORT_HARD_S)
+def record_failure(package_id: str, reason: str, attempt: int | None) -> bool:
+    """A package task's final failure, recorded when the database is back (hours of retries, ≤ 5 min apart):
+    failed with the reason, unless the package moved on meanwhile (the same attempt guard)."""
+    return services().repo.transition(package_id, PackageState.FAILED, reason=reason, attempt=attempt)
 
 
 @app.task(base=PackageTask, name="prescreen.process_package", soft_time_limit=SHORT_SOFT_S,
