@@ -1,4 +1,4 @@
-"""The extraction cache: one result per (document content, extractor versions, extraction settings).
+"""The extraction cache: one result per (document content, its extractor's version, the settings it reads).
 
 A re-check of the same files, a new rule set, or a redelivered task finds the result here and does
 no OCR again; writing the same entry twice writes the same key and upserts the same row.
@@ -23,21 +23,39 @@ from storage.repository import Repository
 _VERSION_COLUMN = 64  # extractions.extractor_version is String(64)
 
 
+# Extractors that never OCR: a new OCR pipeline or other OCR settings leave their results valid.
+OCR_FREE = frozenset({"docx", "xlsx"})
+
+
 def extractor_version() -> str:
+    """All extractors' versions: what a report names, and what the facts cache depends on."""
     return "+".join(f"{e.name}-{e.version}" for e in EXTRACTORS)
 
 
-def cache_version() -> str:
-    """extractor_version() as the cache row holds it: the column takes 64 characters (PostgreSQL enforces
-    it), so a longer one keeps a readable start and a hash of the whole."""
-    full = extractor_version()
+def document_version(doc: Document) -> str:
+    """The version of the one extractor that reads this document: a new OCR pipeline re-extracts scans,
+    photos and PDFs, not the .docx and .xlsx files beside them."""
+    extractor = next((e for e in EXTRACTORS if e.handles(doc.file_type)), None)
+    return f"{extractor.name}-{extractor.version}" if extractor else "none"
+
+
+def _column(full: str) -> str:
+    """A version as the cache row holds it: the column takes 64 characters (PostgreSQL enforces it), so a
+    longer one keeps a readable start and a hash of the whole."""
     if len(full) <= _VERSION_COLUMN:
         return full
     return f"{full[:_VERSION_COLUMN - 17]}~{hashlib.sha256(full.encode()).hexdigest()[:16]}"
 
 
-def settings_hash(ctx: ExtractionContext) -> str:
+def cache_version() -> str:
+    return _column(extractor_version())
+
+
+def settings_hash(ctx: ExtractionContext, doc: Document | None = None) -> str:
+    """The extraction settings that can change a result (for `doc`: only those its extractor reads)."""
     relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")}
+    if doc is not None and document_version(doc).split("-", 1)[0] in OCR_FREE:
+        relevant = {}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -47,7 +65,7 @@ def unreadable(doc: Document) -> ExtractedDocument:
 
 
 def cached(doc: Document, ctx: ExtractionContext, store: ObjectStore, repo: Repository) -> ExtractedDocument | None:
-    row = repo.get_extraction(doc.sha256, cache_version(), settings_hash(ctx))
+    row = repo.get_extraction(doc.sha256, _column(document_version(doc)), settings_hash(ctx, doc))
     if row is None or not row.blob_key or not store.exists(row.blob_key):
         return None
     return replace(serialize.loads(store.get(row.blob_key)), name=doc.name)
@@ -58,10 +76,10 @@ def save(doc: Document, blob: bytes, ctx: ExtractionContext, store: ObjectStore,
     """Store a fresh extraction (serialize.dumps bytes) and index it; returns it under the document's name."""
     extracted = serialize.loads(blob)
     refuse_interrupted(extracted)
-    version, shash = extractor_version(), settings_hash(ctx)
+    version, shash = document_version(doc), settings_hash(ctx, doc)
     key = derived_key(doc.sha256, "extraction", hashlib.sha256(version.encode()).hexdigest()[:16], f"{shash}.json")
     store.put(key, blob, "application/json")
-    repo.save_extraction(doc.sha256, cache_version(), shash, blob_key=key)
+    repo.save_extraction(doc.sha256, _column(version), shash, blob_key=key)
     return replace(extracted, name=doc.name)
 
 

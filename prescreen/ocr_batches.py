@@ -40,7 +40,7 @@ from extractors.registry import extract_document
 from intake.models import Document
 from prescreen import extraction_cache as cache
 from prescreen import metrics
-from prescreen.extraction_cache import extractor_version, refuse_interrupted, settings_hash
+from prescreen.extraction_cache import document_version, refuse_interrupted, settings_hash
 from prescreen.viewer_images import Originals
 from storage.keys import derived_key
 from storage.objects import ObjectStore
@@ -152,7 +152,7 @@ class StoredPages:
 
 def page_key(doc: Document, ctx: ExtractionContext, number: int) -> str:
     """One OCR'd page, under the same versions and settings as the document's cached extraction."""
-    version = hashlib.sha256(extractor_version().encode()).hexdigest()[:16]
+    version = hashlib.sha256(document_version(doc).encode()).hexdigest()[:16]
     return derived_key(doc.sha256, "ocr-page", version, f"{settings_hash(ctx)}-page-{number}.json")
 
 

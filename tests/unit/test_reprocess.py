@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from extractors.registry import EXTRACTORS
 from intake.models import Document, FileType
 from prescreen import diff_report, extraction_cache, facts_cache, steps
 from prescreen.cli import main
@@ -238,7 +239,7 @@ def test_a_store_fault_is_retried_then_failed_and_failed_packages_recover(env, a
     assert "没有符合条件的申报包" in capsys.readouterr().out
 
 
-def test_a_new_extractor_version_sends_packages_through_full_processing(env, archive, monkeypatch):
+def test_a_new_ocr_version_re_extracts_what_it_reads_and_nothing_else(env, archive, monkeypatch):
     repo, store = services().repo, services().store
     package_id = next(iter(archive))
     row = repo.get_package(package_id)
@@ -246,11 +247,16 @@ def test_a_new_extractor_version_sends_packages_through_full_processing(env, arc
     one = repo.create_run(uuid.uuid4().hex, "reprocess", options.key(), options.to_json(),
                           [(row.source, package_id, repo.list_reports(package_id)[-1].version)])
     since = datetime.now(UTC)
-    monkeypatch.setattr(extraction_cache, "extractor_version", lambda: "pdf-2+docx-2+xlsx-2 (test)")
+    for extractor in EXTRACTORS:  # a new OCR pipeline: the PDF and image readers change, .docx/.xlsx do not
+        if extractor.name not in extraction_cache.OCR_FREE:
+            monkeypatch.setattr(extractor, "version", f"{extractor.version} (new OCR)")
     out = drive_reprocess(one, repo, quiet=True)
     assert out.finished and out.counts == {ItemStatus.DONE: 1}
-    readable = steps.load_submission(package_id, store, repo).readable_hashes()
-    assert out.extractions == len(readable) == repo.count_extractions_since(since)
+    documents = [d for d in steps.load_submission(package_id, store, repo).package.documents if d.readable]
+    affected = {d.sha256 for d in documents
+                if extraction_cache.document_version(d).split("-", 1)[0] not in extraction_cache.OCR_FREE}
+    assert 0 < len(affected) < len({d.sha256 for d in documents})  # the package has both kinds
+    assert out.extractions == len(affected) == repo.count_extractions_since(since)
     after = repo.get_package(package_id)
     assert after.state == PackageState.DONE and after.attempts == row.attempts + 1  # claimed: the state machine's way
 
