@@ -125,8 +125,17 @@ def recognize_lines(gray: np.ndarray, boxes: Sequence[Box], threads: int = 0, pa
     except Exception as exc:
         raise EngineError("ocr_failed", f"RapidOCR recognition failed: {exc}") from exc
     for i, r in zip(todo, res, strict=True):
-        out[i] = (str(r[0]), float(r[1]))
+        out[i] = (_text(r[0]), float(r[1]))
     return out
+
+
+# The PP-OCR recogniser's dictionary answers 丶 (the "dot" radical) for the enumeration comma 、, which
+# running Chinese text uses all the time and the radical never: 5 of 7 errors on a 300 dpi text page.
+_LOOKALIKE_PUNCTUATION = str.maketrans({"丶": "、"})
+
+
+def _text(raw: object) -> str:
+    return str(raw).translate(_LOOKALIKE_PUNCTUATION)
 
 
 def read_page(gray: np.ndarray, threads: int = 0) -> list[tuple[Box, str, float]]:
@@ -140,5 +149,5 @@ def read_page(gray: np.ndarray, threads: int = 0) -> list[tuple[Box, str, float]
     for quad, text, score in result or []:
         pts = np.asarray(quad, dtype=np.float64)
         box = (int(pts[:, 0].min()), int(pts[:, 1].min()), int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
-        out.append((box, str(text), float(score)))
+        out.append((box, _text(text), float(score)))
     return out

@@ -204,3 +204,7 @@ def test_ink_tesseract_skipped_is_read_by_rapidocr() -> None:
     assert lines[0].text.replace(" ", "") == "宁波甬江电子有限公司小技术咨询服务"
     new = next(w for w in lines[0].words if w.text == "小")
     assert new.bbox is not None and 630 <= new.bbox.x0 and new.bbox.x1 <= 700
+
+
+def test_rapidocr_dot_radical_is_read_as_the_enumeration_comma():
+    assert rapidocr._text("信息咨询丶技术创新丶人才培训") == "信息咨询、技术创新、人才培训"
