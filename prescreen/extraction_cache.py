@@ -15,7 +15,7 @@ from extractors import serialize
 from extractors.context import ExtractionContext
 from extractors.models import ExtractedDocument
 from extractors.registry import EXTRACTORS
-from intake.models import Document
+from intake.models import Document, FileType
 from storage.keys import derived_key
 from storage.objects import ObjectStore
 from storage.repository import Repository
@@ -35,8 +35,20 @@ def extractor_version() -> str:
 def document_version(doc: Document) -> str:
     """The version of the one extractor that reads this document: a new OCR pipeline re-extracts scans,
     photos and PDFs, not the .docx and .xlsx files beside them."""
-    extractor = next((e for e in EXTRACTORS if e.handles(doc.file_type)), None)
+    return _type_version(doc.file_type)
+
+
+def _type_version(file_type: FileType) -> str:
+    extractor = next((e for e in EXTRACTORS if e.handles(file_type)), None)
     return f"{extractor.name}-{extractor.version}" if extractor else "none"
+
+
+def index_key(file_type: FileType, ctx: ExtractionContext) -> tuple[str, str]:
+    """(extractor_version, settings_hash) as the cache index holds them for a document of this type."""
+    relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")}
+    if _type_version(file_type).split("-", 1)[0] in OCR_FREE:
+        relevant = {}
+    return _column(_type_version(file_type)), hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _column(full: str) -> str:
@@ -53,9 +65,9 @@ def cache_version() -> str:
 
 def settings_hash(ctx: ExtractionContext, doc: Document | None = None) -> str:
     """The extraction settings that can change a result (for `doc`: only those its extractor reads)."""
+    if doc is not None:
+        return index_key(doc.file_type, ctx)[1]
     relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")}
-    if doc is not None and document_version(doc).split("-", 1)[0] in OCR_FREE:
-        relevant = {}
     return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -65,7 +77,7 @@ def unreadable(doc: Document) -> ExtractedDocument:
 
 
 def cached(doc: Document, ctx: ExtractionContext, store: ObjectStore, repo: Repository) -> ExtractedDocument | None:
-    row = repo.get_extraction(doc.sha256, _column(document_version(doc)), settings_hash(ctx, doc))
+    row = repo.get_extraction(doc.sha256, *index_key(doc.file_type, ctx))
     if row is None or not row.blob_key or not store.exists(row.blob_key):
         return None
     return replace(serialize.loads(store.get(row.blob_key)), name=doc.name)

@@ -14,7 +14,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
 from extractors.context import ExtractionContext
-from prescreen.extraction_cache import cache_version, settings_hash
+from intake.models import FileType
+from prescreen.extraction_cache import index_key
 from storage.db import DocumentRecord, ExtractionRecord, PackageRecord
 from storage.states import PackageState
 from web.accounts import User
@@ -191,10 +192,12 @@ def progress(db: sessionmaker, package: PackageView, ctx: ExtractionContext) -> 
     with db() as s:
         docs = s.scalars(select(DocumentRecord).where(DocumentRecord.package_id == package.id)
                          .order_by(DocumentRecord.name)).all()
-        shas = {d.sha256 for d in docs}
-        extracted = set(s.scalars(select(ExtractionRecord.sha256).where(
-            ExtractionRecord.sha256.in_(shas), ExtractionRecord.extractor_version == cache_version(),
-            ExtractionRecord.settings_hash == settings_hash(ctx)))) if shas else set()
+        # each document's cache entry is keyed by the version and settings of the extractor that reads it
+        wanted = {(d.sha256, *index_key(FileType(d.file_type), ctx)) for d in docs if not d.problem_code}
+        rows = s.execute(select(ExtractionRecord.sha256, ExtractionRecord.extractor_version,
+                                ExtractionRecord.settings_hash).where(
+            ExtractionRecord.sha256.in_({w[0] for w in wanted}))).all() if wanted else []
+        extracted = {sha for sha, version, shash in rows if (sha, version, shash) in wanted}
     documents = []
     for d in docs:
         status = "unreadable" if d.problem_code else ("extracted" if d.sha256 in extracted else "pending")
