@@ -26,7 +26,6 @@ import functools
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,8 @@ import uuid
 import zipfile
 from contextlib import suppress
 from pathlib import Path
+
+from benchmarks.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 TEXT_FORMATS = frozenset({"pdf", "docx", "xlsx"})
@@ -139,14 +140,7 @@ class Worker:
         raise SystemExit("worker not ready")
 
     def stop(self) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        stop_group(self.proc, term_grace_s=30)
 
 
 def pages_of(home: Path) -> tuple[int, int]:

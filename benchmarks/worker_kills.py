@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 from celery.signals import task_postrun, task_prerun
 
+from benchmarks.processes import stop_group
+
 if TYPE_CHECKING:
     from storage.objects import ObjectStore
     from storage.repository import Repository
@@ -187,16 +189,7 @@ class Worker:
     def stop(self) -> None:
         if self.proc is None:
             return
-        for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-            with suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # pool children left behind by a warm shutdown
+        stop_group(self.proc)
 
     def log_tail(self, n: int = 4000) -> str:
         return self.log.read_text(errors="replace")[-n:]

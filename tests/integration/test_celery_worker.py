@@ -21,7 +21,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from kombu import Connection
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from benchmarks.processes import stop_group
 from extractors.context import OcrSettings
 from intake.limits import IntakeLimits
 from prescreen.settings import AppSettings
@@ -112,16 +112,7 @@ class WorkerProcess:
         return self.log.read_text(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-            with suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, sig)
-            try:
-                self.proc.wait(timeout=grace)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        with suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, signal.SIGKILL)  # pool children left behind by a warm shutdown
+        stop_group(self.proc)
 
 
 @dataclass
