@@ -45,10 +45,14 @@ def _type_version(file_type: FileType) -> str:
 
 def index_key(file_type: FileType, ctx: ExtractionContext) -> tuple[str, str]:
     """(extractor_version, settings_hash) as the cache index holds them for a document of this type."""
-    relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")}
-    if _type_version(file_type).split("-", 1)[0] in OCR_FREE:
-        relevant = {}
-    return _column(_type_version(file_type)), hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+    version = _type_version(file_type)
+    return _column(version), _settings_digest(ctx, ocr=version.split("-", 1)[0] not in OCR_FREE)
+
+
+def _settings_digest(ctx: ExtractionContext, ocr: bool = True) -> str:
+    """The settings that can change a result: none for an extractor that never OCRs."""
+    relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")} if ocr else {}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _column(full: str) -> str:
@@ -65,10 +69,7 @@ def cache_version() -> str:
 
 def settings_hash(ctx: ExtractionContext, doc: Document | None = None) -> str:
     """The extraction settings that can change a result (for `doc`: only those its extractor reads)."""
-    if doc is not None:
-        return index_key(doc.file_type, ctx)[1]
-    relevant = {k: v for k, v in asdict(ctx).items() if k not in ("jobs", "page_timeout_s")}
-    return hashlib.sha256(json.dumps(relevant, sort_keys=True).encode()).hexdigest()[:16]
+    return index_key(doc.file_type, ctx)[1] if doc is not None else _settings_digest(ctx)
 
 
 def unreadable(doc: Document) -> ExtractedDocument:

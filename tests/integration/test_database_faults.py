@@ -39,6 +39,7 @@ from storage.states import PackageState
 from tests.e2e.builders import digital_package
 from tests.integration.conftest import service_unavailable
 from tests.integration.pg_proxy import PgProxy
+from tests.integration.test_celery_worker import _delete_queue
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("celery_worker")]
 
@@ -121,10 +122,7 @@ def site(pg_schema_url: str, tmp_path: Path) -> Iterator[Site]:
         yield Site(proxy, AppSettings(IntakeLimits(), OcrSettings(), storage), env, client, store, repo, log, worker)
     finally:
         worker.stop()
-        with client.connection_for_write() as conn:  # the run's queue and what is left in it
-            bound = client.amqp.queues[queue].bind(conn.default_channel)
-            bound.declare()
-            bound.delete()
+        _delete_queue(client, queue)
         proxy.close()
         repo.engine.dispose()
 
