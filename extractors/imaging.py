@@ -11,6 +11,8 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from extractors import seal_rings
+
 MIN_CHAR_PX = 22
 TARGET_CHAR_PX = 34
 
@@ -25,6 +27,7 @@ class Prepared:
     char_h: float  # typical character height in prepared pixels
     skew_deg: float
     rotation: int  # clockwise quarter-turn applied (0/90/180/270)
+    seal_ink: np.ndarray | None = None  # ink erased as a colourless seal (True), same geometry as ocr_image
 
     @cached_property
     def clean_gray(self) -> np.ndarray:
@@ -233,8 +236,24 @@ def prepare(gray: np.ndarray, rotation_cw: int = 0) -> Prepared:
         m = compose(np.array([[f, 0, 0], [0, f, 0]]), m)
         binary = binarize(gray0)
         ch = char_height(binary)
+    binary, gray0, seal_ink = _without_seal_rings(binary, gray0, ch)
     hm, vm = ruling_masks(binary, ch)
-    return Prepared(remove_lines(binary, hm, vm), gray0, hm, vm, m, ch, angle, rotation_cw % 360)
+    return Prepared(remove_lines(binary, hm, vm), gray0, hm, vm, m, ch, angle, rotation_cw % 360, seal_ink)
+
+
+def _without_seal_rings(binary: np.ndarray, gray: np.ndarray,
+                        char_h: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Colourless seals (gray scans, photocopies) erased by shape; colour ones are gone already."""
+    rings = seal_rings.find_rings(binary, char_h)
+    if not rings:
+        return binary, gray, None
+    erase = seal_rings.erase_seals(binary, char_h, rings)
+    binary, gray = binary.copy(), gray.copy()
+    binary[erase] = 255
+    # The gray copy (RapidOCR's crops) loses the same ink plus its anti-aliased rim.
+    rim = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gray[rim & (binary == 255)] = paper_level(gray)[rim & (binary == 255)]
+    return binary, gray, erase
 
 
 def map_box_back(box: tuple[float, float, float, float], matrix: np.ndarray) -> tuple[float, float, float, float]:

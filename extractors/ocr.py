@@ -62,6 +62,8 @@ ORPHAN_MIN_SCORE = 0.85
 SPAN_OVERLAP = 0.33  # character widths a word must reach into a second run to count as spanning it
 SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesseract's from this score
 JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: maybe junk (see _cascade)
+SEAL_CROSSED_INK = 0.08  # of a character's square erased as seal ink in a word's box: strokes may have gone ...
+SEAL_CROSSED_CONF = 0.5  # ... so its confidence is capped below the review threshold (三 cut to 二 reads sure)
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -420,7 +422,7 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                 found = [make_line(ws) for ws in _tess_lines(tw)]
         if ctx.engine is not OcrEngine.TESSERACT:
             found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
-        lines, tables = _build(prep, found, ctx, threads)
+        lines, tables = _build(prep, _distrust_seal_crossings(found, prep), ctx, threads)
     except EngineError as exc:
         log.warning("OCR failed on %s page %d: %s", subject, number, exc)
         return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",
@@ -433,6 +435,26 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                           f"low OCR confidence on page {number}", subject)
     return Page(**base, lines=tuple(lines), tables=tuple(tables), engine=engine, mean_conf=conf,  # type: ignore[arg-type]
                 problem=problem)
+
+
+def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared) -> list[Line]:
+    """Words a colourless seal was erased from get low confidence: the erased strokes may have been theirs."""
+    if prep.seal_ink is None:
+        return lines
+    h, w = prep.seal_ink.shape
+
+    def crossed(b: BBox | None) -> bool:
+        if b is None:
+            return False
+        x0, y0, x1, y1 = max(0, int(b.x0)), max(0, int(b.y0)), min(w, int(b.x1) + 1), min(h, int(b.y1) + 1)
+        return int(prep.seal_ink[y0:y1, x0:x1].sum()) >= SEAL_CROSSED_INK * prep.char_h ** 2
+
+    out = []
+    for ln in lines:
+        words = [Word(wd.text, wd.bbox, min(wd.conf if wd.conf is not None else 1.0, SEAL_CROSSED_CONF))
+                 if crossed(wd.bbox) else wd for wd in ln.words]
+        out.append(make_line(words) if words != list(ln.words) else ln)
+    return out
 
 
 def _score(words) -> float:
