@@ -22,7 +22,8 @@ _WINDOW_STOP = re.compile(r"[甲乙]方\s*[(（]?\s*(?:盖章|签章|签字)|日
 _CN_DIGIT = "〇零一二三四五六七八九"
 _ZERO_LIKE = re.compile(r"(?<=[〇零一二三四五六七八九十])[0OoＯ○口]|[0OoＯ○口](?=[〇零一二三四五六七八九十])")
 _COMPACT = re.compile(  # 2019-1220, 202212-19, 20230319, 20224/3: one date with a separator lost
-    r"(?<![\d.])((?:19|20)\d{2})\s*[-./年]?\s*(?:(\d{2})(\d{2})|(\d{1,2})\s*[-./月]\s*(\d{1,2}))(?!\d)")
+    r"(?<![\d.])((?:19|20)\d{2})\s*[-./年]?\s*(?:(\d{2})(\d{2})|(\d{1,2})\s*[-./月]\s*(\d{1,2}))(?!\d)"
+    r"(?!\s*[-./]\s*\d)")  # "20122-05-2" has a part more than one date: a digit too many, not a separator lost
 _YEAR_MONTH = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月"
                          r"|(?<![〇零一二三四五六七八九])([一二][〇零九][〇零一二三四五六七八九]{2})\s*年\s*([一二三四五六七八九十]{1,3})\s*月")
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d{2})\s*[年/.-]"
@@ -159,6 +160,11 @@ def _read_part(s: str) -> _Part:
     return _Part(bounds=bounds, month_day=md, digits=digits, year3=y3, span=span)
 
 
+def _unsure(part: _Part) -> _Part:
+    """A side whose exact reading was contradicted: only its span is kept (for the evidence)."""
+    return _Part(span=part.span)
+
+
 def _lost_digit_bounds(part: _Part, known: date, forward: bool) -> tuple[date | None, date | None]:
     """Bounds of a date whose year lost one digit ("二〇二年三月五日"), given the other end of the
     term: every year that gives the three digits read when one digit is dropped, within
@@ -275,8 +281,12 @@ def read_term(w: str, use_duration: bool = True) -> Term:
     s_txt, s_off, e_txt, e_off = _split_term(w)
     sp, ep = _read_part(s_txt), _read_part(e_txt)
     start, end = sp.exact, None if open_ended else ep.exact
-    s_b, e_b = sp.bounds, ep.bounds
     notes = []
+    if start and end and end < start:  # misread: a term cannot end before it starts; neither side is sure
+        start, end = None, None
+        sp, ep = _unsure(sp), _unsure(ep)
+        notes.append("起止日期矛盾（止期早于起期），按无法辨认处理")
+    s_b, e_b = sp.bounds, ep.bounds
     from_length = False
     if start and not end and not open_ended:
         end = _repair(ep, start, True) if ep.digits else None

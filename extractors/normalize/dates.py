@@ -20,8 +20,11 @@ _CN_YEAR = r"[〇零○OoＯCcＣ一二三四五六七八九]{4}"
 _CN_MD = r"[〇零一二三四五六七八九十]{1,3}"
 # A speck on a scan read as punctuation after 年 or 月 ("2025年:1月13日") does not break a date.
 _SPECK = r"\s*[:：·'‘’,，、]?\s*"
+# ... and one between a figure and 月/日 ("2025年:1.月13日"): a full stop there is never a decimal point.
+_SPECK_BEFORE = r"\s*[.:：·'‘’,，]?\s*"
 _DATE_RE = re.compile(
-    rf"(?<!\d)(?P<y>\d{{4}})\s*年{_SPECK}(?P<m>\d{{1,2}})\s*月{_SPECK}(?P<d>\d{{1,2}})(?!\d)(?:\s*[日号])?"
+    rf"(?<!\d)(?P<y>\d{{4}})\s*年{_SPECK}(?P<m>\d{{1,2}}){_SPECK_BEFORE}月{_SPECK}(?P<d>\d{{1,2}})(?!\d)"
+    rf"(?:{_SPECK_BEFORE}[日号])?"
     r"|(?<![\d.])(?P<y2>\d{4})\s*(?P<sep>[-./])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)"
     rf"|(?P<y3>{_CN_YEAR})\s*年{_SPECK}(?P<m3>{_CN_MD})\s*月{_SPECK}(?P<d3>{_CN_MD})\s*[日号]"
 )

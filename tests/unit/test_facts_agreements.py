@@ -90,6 +90,16 @@ def test_partial_dates_decide_validity_when_certain() -> None:
     assert t.valid_on(date(2022, 12, 11)) is True
 
 
+def test_an_end_before_the_start_is_a_misreading_not_an_expiry() -> None:
+    # "2022-05-24" read as "20122-05-2": the digit too many is not a lost separator (not 2012-02-05) ...
+    t = read_term("本协议有效期自2019-05-25起至20122-05-2止。")
+    assert t.start == date(2019, 5, 25) and t.end is None
+    # ... and a term that would end before it starts is no term at all: it decides nothing
+    t = read_term("本协议有效期自2019-05-25起至2012-05-24止。")
+    assert t.start is None and t.end is None and t.valid_on(date(2021, 8, 23)) is None
+    assert t.note and "矛盾" in t.note
+
+
 def test_nothing_legible_is_unknown() -> None:
     t = read_term("本轴议有效期自-O-C年四有长二--涪=ma ar各尖Rn,可另行续签。")
     assert t.valid_on(date(2022, 4, 1)) is None
