@@ -20,6 +20,9 @@ from extractors.models import BBox
 
 FAINT_INK = 0.8  # darker than this share of the local paper counts as ink here
 MIN_SIDE, MAX_SIDE = 0.7, 2.0  # frame side in estimated character heights (a loose estimate)
+SMALL_SIDE, SMALL_LABEL_HEIGHT = 0.4, 0.4  # an empty □ drawn small (Micro Hei: half the text's height)
+SMALL_GAP = 0.25  # character heights of white before a small box (its label's space is narrower than 。's)
+SMALL_MARGIN = 0.2  # of a small frame's side kept clear of its (blurred, relatively thick) frame when measuring fill
 SQUARE = 0.15  # width and height differ by at most this share
 LABEL_HEIGHT = 0.65  # a box is at least this share of the height of the text after it (☑ from a symbol font runs small)
 SIDE_COVER = 0.6  # share of the stronger vertical side that must be inked ...
@@ -42,33 +45,41 @@ def find_checkboxes(gray: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray, ch
     """Rows of tick boxes (left to right) on a prepared grayscale page, ruling lines given as masks."""
     flat = gray.astype(np.float32) / np.maximum(paper_level(gray), 1).astype(np.float32)
     binary = remove_lines(np.where(flat < FAINT_INK, 0, 255).astype(np.uint8), h_mask, v_mask)
-    return checklist_rows(_frames(binary, char_h), char_h)
+    ink = (binary < 128).astype(np.uint8)
+    boxes = _frames(ink, char_h)
+    boxes += [b for b in _solid_squares(ink, char_h) if not any(_overlaps(b.bbox, f.bbox) for f in boxes)]
+    small = [b for b in _frames(ink, char_h, small=True)
+             if b.ticked is False and not any(_overlaps(b.bbox, f.bbox) for f in boxes)]
+    return checklist_rows(boxes, char_h, small)
 
 
-def _frames(binary: np.ndarray, char_h: float) -> list[Checkbox]:
+def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbox]:
     """Square frames anchored on a vertical side: the left one, or the right one when the left
     broke up; the top and bottom sides are then checked along the frame's own width (a box's top
-    often runs on into the next character's, so horizontal strokes cannot anchor)."""
-    ink = (binary < 128).astype(np.uint8)
-    k = max(3, round(MIN_SIDE * char_h * 0.6))
+    often runs on into the next character's, so horizontal strokes cannot anchor).
+
+    `small`: frames of SMALL_SIDE..MIN_SIDE character heights instead, with white above and below
+    them and less before, and more of the inside left to the (blurred, relatively thick) frame."""
+    min_side, max_side = (SMALL_SIDE, MIN_SIDE) if small else (MIN_SIDE, MAX_SIDE)
+    k = max(3, round(min_side * char_h * 0.6))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
     _, _, st, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
     found: list[Checkbox] = []
     for x, y, w, h, _ in st[1:]:
-        if not (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and w <= 0.3 * char_h):
+        if not (min_side * char_h <= h < max_side * char_h and w <= 0.3 * char_h):
             continue
-        gap = round(GAP_BEFORE * char_h)
+        gap = round((SMALL_GAP if small else GAP_BEFORE) * char_h)
         for as_left in (True, False):
             if as_left and x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02:
                 continue  # ink right before it: not the left side of a free-standing box
             box = _square_from_side(ink, int(x), int(x + w), int(y), int(y + h), as_left)
             if box is None or any(_overlaps(box, f.bbox) for f in found):
                 continue
-            ticked = _frame(ink, box, char_h)
+            ticked = _frame(ink, box, char_h, small)
             if ticked is not None:
                 found.append(Checkbox(box, ticked))
                 break
-    return found + [b for b in _solid_squares(ink, char_h) if not any(_overlaps(b.bbox, f.bbox) for f in found)]
+    return found
 
 
 def _solid_squares(ink: np.ndarray, char_h: float) -> list[Checkbox]:
@@ -119,7 +130,7 @@ def _square_from_side(ink: np.ndarray, sx0: int, sx1: int, y0: int, y1: int, as_
     return BBox(float(x0), float(y0), float(x1), float(y1))
 
 
-def _frame(ink: np.ndarray, b: BBox, char_h: float) -> bool | None:
+def _frame(ink: np.ndarray, b: BBox, char_h: float, small: bool = False) -> bool | None:
     """True ticked, False empty, None when `b` is not a free-standing frame or the fill is unclear."""
     x0, y0, x1, y1 = int(b.x0), int(b.y0), int(b.x1), int(b.y1)
     w, h = x1 - x0, y1 - y0
@@ -128,14 +139,24 @@ def _frame(ink: np.ndarray, b: BBox, char_h: float) -> bool | None:
     right = ink[y0:y1, x1 - t:x1].any(axis=1).mean()
     if max(left, right) < SIDE_COVER or min(left, right) < WEAK_SIDE_COVER:
         return None
-    gap = ink[y0:y1, max(0, x0 - round(GAP_BEFORE * char_h)):max(0, x0 - 1)]
+    gap = ink[y0:y1, max(0, x0 - round((SMALL_GAP if small else GAP_BEFORE) * char_h)):max(0, x0 - 1)]
     if gap.size and gap.mean() > 0.02:
         return None  # ink right before it: part of a character, not an option's box
-    after = ink[max(0, y0 - h // 2):y1 + h // 2, x1 + 1:x1 + 1 + 2 * w]
+    if small:  # a small 口 inside a character has strokes above or below it; a box stands free
+        reach = max(2, round(0.4 * h))
+        around = np.concatenate([ink[max(0, y0 - reach):max(0, y0 - 1), x0:x1].ravel(), ink[y1 + 1:y1 + reach, x0:x1].ravel()])
+        if around.size and around.mean() > 0.02:
+            return None
+    rise = max(h // 2, round(0.5 * char_h)) if small else h // 2  # a small box's label stands taller than it
+    after = ink[max(0, y0 - rise):y1 + rise, x1 + 1:x1 + 1 + 2 * w]
     rows = np.flatnonzero(after.any(axis=1))
-    if len(rows) and h < LABEL_HEIGHT * (rows[-1] - rows[0] + 1):
+    if len(rows) and h < (SMALL_LABEL_HEIGHT if small else LABEL_HEIGHT) * (rows[-1] - rows[0] + 1):
         return None  # a 口-shaped part of a taller character (号, 路), not a box before its label
-    m = t + max(1, round(0.1 * min(w, h)))
+    m = t + max(1, round((SMALL_MARGIN if small else 0.1) * min(w, h)))
+    # A bold or blurred frame (☑ at 150 dpi) is thicker than `t`: measure it on the middle row.
+    mid = ink[(y0 + y1) // 2, x0:x0 + w // 3]
+    thick = int(np.argmin(mid)) if mid.size and not mid.all() else 0
+    m = max(m, thick + 1)
     inside = ink[y0 + m:y1 - m, x0 + m:x1 - m]
     if inside.size == 0:
         return None
@@ -154,8 +175,11 @@ def _overlaps(a: BBox, b: BBox) -> bool:
     return min(a.x1, b.x1) > max(a.x0, b.x0) and min(a.y1, b.y1) > max(a.y0, b.y0)
 
 
-def checklist_rows(boxes: list[Checkbox], char_h: float) -> list[list[Checkbox]]:
-    """Boxes grouped into rows; only rows of two or more boxes of one size, spaced like options."""
+def checklist_rows(boxes: list[Checkbox], char_h: float, small: list[Checkbox] | None = None) -> list[list[Checkbox]]:
+    """Boxes grouped into rows; only rows of two or more boxes of one size, spaced like options.
+
+    `small`: empty frames smaller than a box (some fonts draw □ at a third of the text's height
+    beside a full-size ☑); they join a row of full-size boxes, never make one."""
     rows: list[list[Checkbox]] = []
     for b in sorted(boxes, key=lambda b: ((b.bbox.y0 + b.bbox.y1) / 2, b.bbox.x0)):
         cy = (b.bbox.y0 + b.bbox.y1) / 2
@@ -167,7 +191,9 @@ def checklist_rows(boxes: list[Checkbox], char_h: float) -> list[list[Checkbox]]
     out = []
     for row in rows:
         size = float(np.median([b.bbox.y1 - b.bbox.y0 for b in row]))
-        row = sorted((b for b in row if abs(b.bbox.y1 - b.bbox.y0 - size) <= ROW_SIZE_SPREAD * size),
+        row = [b for b in row if abs(b.bbox.y1 - b.bbox.y0 - size) <= ROW_SIZE_SPREAD * size]
+        cy = float(np.median([(b.bbox.y0 + b.bbox.y1) / 2 for b in row]))
+        row = sorted(row + [b for b in small or () if abs((b.bbox.y0 + b.bbox.y1) / 2 - cy) <= 0.5 * char_h],
                      key=lambda b: b.bbox.x0)
         spaced = all(n.bbox.x0 - p.bbox.x1 >= 1.5 * char_h for p, n in zip(row, row[1:], strict=False))
         # Characters with a frame (回 国 申) look ticked; a row of them is no checklist. A real

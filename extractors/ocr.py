@@ -42,7 +42,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "11"
+OCR_PIPELINE_VERSION = "12"
 
 log = logging.getLogger(__name__)
 

@@ -55,6 +55,7 @@ def test_squares_inside_text_are_not_boxes(text: str):
     ("wqy-zenhei", "☑□", "grid", 200),
     ("ukai", "■□", "grid", 200),
     ("wqy-zenhei", "☑□", "paragraph", 300),  # "服务类别：☑…": 服 must not pass for a box
+    ("wqy-microhei", "☑□", "grid", 150),  # Micro Hei's □ is half the height of its ☑
 ])
 def test_generated_form_scanned(font: str, check: str, layout: str, dpi: int):
     """Our generator's application form (☑/■ and □ as Word prints them), scanned: thin □ frames
