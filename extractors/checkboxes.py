@@ -192,6 +192,8 @@ def checklist_rows(boxes: list[Checkbox], char_h: float, small: list[Checkbox] |
     for row in rows:
         size = float(np.median([b.bbox.y1 - b.bbox.y0 for b in row]))
         row = [b for b in row if abs(b.bbox.y1 - b.bbox.y0 - size) <= ROW_SIZE_SPREAD * size]
+        if not row:
+            continue
         cy = float(np.median([(b.bbox.y0 + b.bbox.y1) / 2 for b in row]))
         row = sorted(row + [b for b in small or () if abs((b.bbox.y0 + b.bbox.y1) / 2 - cy) <= 0.5 * char_h],
                      key=lambda b: b.bbox.x0)
