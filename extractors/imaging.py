@@ -39,9 +39,6 @@ class Prepared:
 # on this image in both its red channel (relative to the local paper) and its gray level.
 SEAL_TEXT_RED = 0.90
 SEAL_TEXT_GRAY = 0.75
-BLACK_OF_PAPER = 0.7  # ink darker than this share of the local paper is text (or seal)
-MIN_TEXT_INK_PX = 500  # enough black text on the page to calibrate on
-TEXT_GRAY_SLACK = 1.05  # text as dark as the page's typical black text, give or take JPEG noise
 TEXT_REACH = 0.006  # of the page's shorter side (~10 px on A4 at 200 dpi)
 SEAL_HALO = 0.002  # of the shorter side (~3 px at 200 dpi): gray rims of seal strokes
 SEAL_ZONE = 0.006  # around clearly red ink, where a faint red cast is seal too
@@ -68,13 +65,6 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     # Seal ink is calibrated on the clearly red pixels only...
     red_of_paper = r / np.maximum(paper_level(rgb[..., 0]), 1)
     text_gray = SEAL_TEXT_GRAY * float(np.median(gray[strong]))
-    # On a dim, low-contrast photo the page's black text is barely darker than the seal: calibrated on
-    # the seal alone, text under it (and the black text it runs on out to) fell below the bar and was
-    # painted over ("至二〇二三年" under a seal's ring). Text under a seal is at least as dark as text.
-    paper = paper_level(gray)
-    ink = ~strong & (redness < FAINT_REDNESS) & (gray < BLACK_OF_PAPER * paper)
-    if ink.sum() >= MIN_TEXT_INK_PX:
-        text_gray = max(text_gray, TEXT_GRAY_SLACK * float(np.median(gray[ink])))
     text_red = SEAL_TEXT_RED * float(np.median(red_of_paper[strong]))
     # ...but JPEG smears its colour: faint strokes and the rims of strokes are only pinkish gray and
     # stayed behind as a ghost seal that binarises into specks over the date under it. Next to
@@ -90,6 +80,7 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     black = (gray < text_gray) & ~strong
     text &= _grow(black, reach)[ys, xs]
     # Painted with the local paper, not white: white patches on a shaded photo binarise into edges.
+    paper = paper_level(gray)
     gray[ys[~text], xs[~text]] = paper[ys[~text], xs[~text]]
     # Neutral gray rims of seal strokes: only text-dark ink stays.
     rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (gray >= text_gray)

@@ -12,8 +12,7 @@ PAPER = (250, 247, 240)
 SEAL = (214, 30, 36)
 
 
-def _stamped(alpha: int, shade: float = 1.0, ink: tuple[int, int, int] = (15, 15, 20),
-             paper: tuple[int, int, int] = PAPER) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stamped(alpha: int, shade: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A name in black with a filled seal disc over its right half; returns image, text mask, seal-only mask."""
     text = Image.new("L", (600, 120), 0)
     ImageDraw.Draw(text).text((20, 30), "宁波东中创业服务", font=ImageFont.truetype(FONT_PATH, 60), fill=255)
@@ -23,8 +22,8 @@ def _stamped(alpha: int, shade: float = 1.0, ink: tuple[int, int, int] = (15, 15
     t = np.asarray(text) > 128
     s = np.asarray(seal) > 128
     img = np.empty((*t.shape, 3), np.float32)
-    img[:] = paper
-    img[t] = ink
+    img[:] = PAPER
+    img[t] = (15, 15, 20)
     a = alpha / 255
     img[s] = img[s] * (1 - a) + np.array(SEAL, np.float32) * a  # seal ink over paper and text
     img *= shade  # a shadow on a phone photo darkens paper and ink alike
@@ -51,14 +50,6 @@ def test_seal_removal_holds_in_a_shadow():
     gray = remove_red(img)
     assert (gray[seal_only] > 100).mean() > 0.95  # whitened (paper is ~150 here)
     assert (gray[text] < 100).mean() > 0.97
-
-
-def test_text_under_a_seal_survives_on_a_dim_low_contrast_photo():
-    # A phone photo in poor light: paper ~200, text ~110, the seal hardly lighter than the text in gray.
-    img, text, seal_only = _stamped(200, ink=(105, 105, 110), paper=(205, 200, 192))
-    gray = remove_red(img)
-    assert (gray[text] < 128).mean() > 0.93
-    assert (gray[seal_only] > 170).mean() > 0.95
 
 
 def test_grayscale_input_passes_through():
