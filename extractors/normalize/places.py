@@ -35,19 +35,22 @@ RARE = set("碶驷澥浒鄞")
 
 
 def _mend(name: str, known: tuple[str, ...]) -> str:
+    """`name` as the one known name it is a rare character away from. Only a rare character: the list
+    is not every street there is, and a correct 长河 is one common character from a listed 中河."""
     if name in known:
         return name
-    near = [k for k in known if _one_off(name, k)]
-    if len(near) > 1:
-        near = [k for k in near if any(ch in RARE and ch not in name for ch in k)]
+    near = [k for k in known if _one_off(name, k) and any(ch in RARE and ch not in name for ch in k)]
     return near[0] if len(near) == 1 else name
 
 
 def mend_address(address: str) -> str:
-    """The address with district and street names mended where OCR damaged one rare character."""
+    """The address with district and street names mended where OCR damaged one rare character.
+    Streets are mended in Ningbo addresses only (杭州市西湖区文新街道 is no misread of 文教)."""
     out = re.sub(r"(?<=宁波市)(\S{2})(?=[区县市])", lambda m: _mend(m.group(1) + address[m.end()], DISTRICTS)[:-1],
                  address, count=1)
-    out = re.sub(r"(?<=[区县市])([\u4e00-\u9fff]{1,3}?)(?=街道|镇)", lambda m: _mend(m.group(1), STREETS), out, count=1)
+    if "宁波" in out or any(d in out for d in DISTRICTS):
+        out = re.sub(r"(?<=[区县市])([\u4e00-\u9fff]{1,3}?)(?=街道|镇)", lambda m: _mend(m.group(1), STREETS), out,
+                     count=1)
     out = re.sub(r"(?<=\d)[—–-](?=\d)", "", out)  # a dash OCR put between the digits of a house number
     if ")" in out and "(" not in out:  # OCR lost the opening bracket of "617号(创新大厦)"
         out = re.sub(r"号([^()]{2,10})\)", r"号(\1)", out, count=1)

@@ -21,5 +21,15 @@ def test_correct_addresses_are_left_alone(street):
     assert mend_address(address) == address
 
 
+@pytest.mark.parametrize("address", [
+    "浙江省杭州市西湖区文新街道沧海路192号",  # outside Ningbo: 文新 is no misread of Ningbo's 文教
+    "浙江省绍兴市越城区府山街道文三路461号",  # nor 府山 of 浒山
+    "浙江省杭州市滨江区长河街道明州路116号",
+    "浙江省宁波市海曙区长河街道某某路1号",  # a street not on the list, one common character from 中河
+])
+def test_streets_not_on_the_list_are_left_alone(address):
+    assert mend_address(address) == address
+
+
 def test_lost_opening_bracket_is_restored():
     assert mend_address("宁波市北仑区小港街道红联路617号创新大厦)6楼") == "宁波市北仑区小港街道红联路617号(创新大厦)6楼"
