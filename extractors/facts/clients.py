@@ -20,6 +20,8 @@ from extractors.normalize.names import norm_org_name
 from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
 
 _TOTAL = re.compile(r"合计|总计|小计|共计")
+NUMBERED_SHARE = 0.8  # rows showing a 序号 for the numbering to be checked
+NUMBERING_CONF = 0.5  # below the review threshold: a count whose numbering disagrees is not sure
 _SIZE = (("微", "micro"), ("小", "small"), ("中", "medium"), ("大", "large"))
 _SIZE_OCR = {"天": "大", "夭": "大"}  # look-alikes OCR gives for a lone 大
 _PW_YES = ("是", "√", "✓", "Y", "y", "免费", "低收费", "公益", "优惠")
@@ -47,6 +49,7 @@ class ClientRow:
     size: str | None  # micro / small / medium / large
     public_welfare: bool | None
     evidence: Evidence
+    serial: int | None = None  # the row's 序号 as read
 
 
 def size_of(cell: str) -> str | None:
@@ -319,7 +322,8 @@ def _join_fragments(parts: list[_Part]) -> list[_Part]:
 
 def _to_row(p: _Part) -> ClientRow:
     code, _ = _code(p.code) if p.code else (None, False)
-    return ClientRow(name=p.name, uscc=code, size=p.size, public_welfare=p.pw, evidence=p.evidence)
+    serial = int(p.serial.replace(" ", "")) if p.serial and p.serial.replace(" ", "").isdigit() else None
+    return ClientRow(name=p.name, uscc=code, size=p.size, public_welfare=p.pw, evidence=p.evidence, serial=serial)
 
 
 def _is_row(p: _Part) -> bool:
@@ -406,20 +410,24 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
     # one weak cell does not make a 50-row count weak (bounds carry the unreadable cells); the median row does
     confs = sorted(r.evidence.confidence for r in rows if r.evidence.confidence is not None)
     conf = confs[len(confs) // 2] if confs else None
+    numbering = _numbering_mismatch(rows)
+    if numbering:  # rows lost or added in reading a scanned list: the counts are not sure
+        conf = min(conf if conf is not None else 1.0, NUMBERING_CONF)
     invalid = [r.uscc for r in rows if r.uscc and not validate_uscc(r.uscc).valid]
     # what the unreadable cells could at most change: rules decide only when both bounds agree
     details = {"small_micro_bounds": (small_micro / n, (small_micro + unknown_size) / n),
                "public_welfare_bounds": (pw_yes / len(rows), (pw_yes + len(rows) - len(pw_known)) / len(rows)),
                "rows": len(rows), "distinct": n, "small_micro": small_micro, "unknown_size": unknown_size,
                "public_welfare_rows": pw_yes, "public_welfare_unknown": len(rows) - len(pw_known),
-               "invalid_codes": invalid, "duplicates": len(rows) - n}
+               "invalid_codes": invalid, "duplicates": len(rows) - n, "numbering": numbering}
     # The value is the share among the rows whose cell could be read (the best estimate); the bounds
     # say how far the unreadable ones could move it, and the rules decide only outside that range.
     sized = n - unknown_size
     sm_note = f"小型+微型{small_micro}家/共{n}家" if not unknown_size else \
         f"小型+微型{small_micro}家/可识别规模的{sized}家（另{unknown_size}家规模无法识别）"
     out = {
-        "service.smes_served": Fact("service.smes_served", n, evidence, conf, f"{len(rows)}行，去重后{n}家", details),
+        "service.smes_served": Fact("service.smes_served", n, evidence, conf,
+                                    f"{len(rows)}行，去重后{n}家" + (f"；{numbering}" if numbering else ""), details),
         "service.small_micro_share": Fact("service.small_micro_share", round(small_micro / sized, 6) if sized else 0.0,
                                           evidence, conf, sm_note, details),
     }
@@ -430,6 +438,20 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
         out["service.public_welfare_share"] = Fact(
             "service.public_welfare_share", round(pw_yes / len(rows), 6), evidence, conf, pw_note, details)
     return out
+
+
+def _numbering_mismatch(rows: list[ClientRow]) -> str | None:
+    """On an OCR'd list whose rows mostly show their 序号: a note when the numbers do not run 1..rows
+    once each (a row lost, a fragment taken for a row), else None."""
+    if not any(r.evidence.source is not None and r.evidence.source.value == "ocr" for r in rows):
+        return None
+    serials = [r.serial for r in rows if r.serial is not None]
+    if len(serials) < NUMBERED_SHARE * len(rows):
+        return None
+    top = max(serials)
+    if top == len(rows) and len(set(serials)) == len(serials):
+        return None
+    return f"序号至{top}，识别出{len(rows)}行，可能有行漏识或多识"
 
 
 def _summary_evidence(rows: list[ClientRow]) -> tuple[Evidence, ...]:

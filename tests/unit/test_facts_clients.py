@@ -174,3 +174,24 @@ def test_small_micro_share_is_estimated_over_readable_sizes_with_honest_bounds()
     assert f.value == 0.75  # 6 of the 8 clients whose size could be read
     assert f.details["small_micro_bounds"] == (0.6, 0.8)  # the two unreadable could be either
     assert "无法识别" in f.note
+
+
+def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_is_not_sure():
+    from extractors.facts.clients import NUMBERING_CONF, ClientRow, client_facts
+    from extractors.models import Evidence, PageSource
+
+    def row(i, serial, source=PageSource.OCR):
+        return ClientRow(f"宁波测试{i}有限公司", None, "small", False,
+                         Evidence("list.jpg", 1, "row", confidence=0.98, source=source), serial)
+
+    whole = [row(i, i) for i in range(1, 11)]
+    assert client_facts(whole)["service.smes_served"].confidence == 0.98
+    assert client_facts(whole)["service.smes_served"].details["numbering"] is None
+    lost = whole[:4] + whole[5:]  # row 5 not read: 9 rows numbered up to 10
+    f = client_facts(lost)["service.smes_served"]
+    assert f.value == 9 and f.confidence == NUMBERING_CONF and "序号至10" in f.note
+    extra = whole + [row(99, None)]  # a fragment taken for a row: 11 rows, numbered to 10
+    assert client_facts(extra)["service.smes_served"].confidence == NUMBERING_CONF
+    # text-layer lists are read as written: no check
+    typed = [row(i, i, PageSource.TEXT_LAYER) for i in range(1, 11) if i != 5]
+    assert client_facts(typed)["service.smes_served"].details["numbering"] is None
