@@ -199,5 +199,6 @@ def test_a_one_character_lookalike_difference_read_by_ocr_is_for_an_officer(obse
 
 def test_lookalike_typo():
     assert lookalike_typo("卢家豪", "户家豪") and lookalike_typo("王小明", "玉小明")
+    assert lookalike_typo("覃丽", "草丽")  # a 150 dpi form of the second corpus
     assert not lookalike_typo("卢家豪", "卢家豪") and not lookalike_typo("卢家豪", "户家毫")
     assert not lookalike_typo("卢家豪", "户家") and not lookalike_typo("", "")
