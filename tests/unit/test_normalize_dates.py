@@ -58,6 +58,7 @@ def renderings(d: date) -> list[str]:
         " 2016-03-18 ",
         "二O一六年三月十八日",
         "二C一六年三月十八日",  # OCR of 〇 on a 200 dpi photo
+        "二0一六年三月十八日",  # ... and an Arabic zero (a scanned form of the second corpus)
         "2016年:3月18日",  # a speck read as punctuation
         "2016年:3.月18日",  # ... before 月 too (a 200 dpi photo of a lease)
         "2016年3月18.日",
