@@ -20,7 +20,7 @@ from extractors.normalize.names import norm_org_name
 from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
 
 _TOTAL = re.compile(r"合计|总计|小计|共计")
-NUMBERED_SHARE = 0.8  # rows showing a 序号 for the numbering to be checked
+NUMBERED_SHARE = 0.6  # rows showing a 序号 for the numbering to be checked
 NUMBERING_CONF = 0.5  # below the review threshold: a count whose numbering disagrees is not sure
 _SIZE = (("微", "micro"), ("小", "small"), ("中", "medium"), ("大", "large"))
 _SIZE_OCR = {"天": "大", "夭": "大"}  # look-alikes OCR gives for a lone 大
@@ -442,16 +442,18 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
 
 def _numbering_mismatch(rows: list[ClientRow]) -> str | None:
     """On an OCR'd list whose rows mostly show their 序号: a note when the numbers do not run 1..rows
-    once each (a row lost, a fragment taken for a row), else None."""
+    once each, without a gap (a row lost, a fragment taken for a row), else None. A gap may also be a
+    number OCR missed on a row that was read: the count is then only unsure, never changed."""
     if not any(r.evidence.source is not None and r.evidence.source.value == "ocr" for r in rows):
         return None
     serials = [r.serial for r in rows if r.serial is not None]
     if len(serials) < NUMBERED_SHARE * len(rows):
         return None
     top = max(serials)
-    if top == len(rows) and len(set(serials)) == len(serials):
+    holes = top - len({n for n in serials if 1 <= n <= top})
+    if top == len(rows) and len(set(serials)) == len(serials) and not holes:
         return None
-    return f"序号至{top}，识别出{len(rows)}行，可能有行漏识或多识"
+    return f"序号至{top}，识别出{len(rows)}行" + (f"，缺{holes}个序号" if holes else "") + "，可能有行漏识或多识"
 
 
 def _summary_evidence(rows: list[ClientRow]) -> tuple[Evidence, ...]:

@@ -193,5 +193,8 @@ def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_is_not_sure():
     extra = whole + [row(99, None)]  # a fragment taken for a row: 11 rows, numbered to 10
     assert client_facts(extra)["service.smes_served"].confidence == NUMBERING_CONF
     # text-layer lists are read as written: no check
+    # rows 4-5 lost and two unnumbered rows read from a later page: 10 rows, numbered to 10 with a gap
+    gaps = whole[:3] + whole[5:] + [row(50, None), row(51, None)]
+    assert "缺2个序号" in client_facts(gaps)["service.smes_served"].note
     typed = [row(i, i, PageSource.TEXT_LAYER) for i in range(1, 11) if i != 5]
     assert client_facts(typed)["service.smes_served"].details["numbering"] is None
