@@ -42,7 +42,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "11"
+OCR_PIPELINE_VERSION = "12"
 
 log = logging.getLogger(__name__)
 
@@ -393,7 +393,7 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
             rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
             engine = rapid.engine_name()
-            prep = imaging.prepare(gray, rot)
+            prep = imaging.prepare(gray, rot, min_char_px=imaging.RAPID_MIN_CHAR_PX)
             found = _rapid_lines(prep, threads)
         else:
             engine = tess.engine_name(ctx.lang)
