@@ -388,7 +388,8 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
     base = dict(number=number, source=PageSource.OCR, width=float(w), height=float(h), unit="px")
     try:
         rot, osd_done, sideways = 0, False, False
-        if imaging.looks_vertical(imaging.binarize(gray)):
+        ratio = imaging.column_row_ratio(imaging.binarize(gray))
+        if ratio > imaging.VERTICAL_RATIO:
             turn = _osd(gray, deadline)
             rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
@@ -407,6 +408,8 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                 # across the page (not looks_vertical), so without an opinion only 180° is left to try.
                 extra = _osd(prep.ocr_image, deadline)
                 tries = [180] if extra is None else [extra] if extra else []
+                if extra in (90, 270) and ratio < 1 / imaging.VERTICAL_RATIO:
+                    tries = []  # OSD's guess against lines that clearly run across: a turned read cannot win
             for turn in tries:
                 prep2 = imaging.prepare(gray, (rot + turn) % 360)
                 tw2 = _words(prep2.ocr_image, ctx, deadline)
