@@ -237,15 +237,18 @@ def remove_lines(binary: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray) -> 
     return out
 
 
-def prepare(gray: np.ndarray, rotation_cw: int = 0, min_char_px: float = MIN_CHAR_PX) -> Prepared:
+def prepare(gray: np.ndarray, rotation_cw: int = 0, min_char_px: float = MIN_CHAR_PX,
+            binary: np.ndarray | None = None) -> Prepared:
     """Quarter-turn (if known), deskew, binarise, split off ruling lines; glyphs below `min_char_px`
-    enlarged to TARGET_CHAR_PX."""
+    enlarged to TARGET_CHAR_PX. `binary`: binarize(gray) if the caller has it (used unturned only)."""
     gray0, m = rotate(gray, -rotation_cw) if rotation_cw else (gray, np.array([[1.0, 0, 0], [0, 1.0, 0]]))
-    angle = skew_angle(binarize(gray0))
+    if rotation_cw or binary is None:
+        binary = binarize(gray0)
+    angle = skew_angle(binary)
     if abs(angle) >= 0.05:
         gray0, m2 = rotate(gray0, angle)
         m = compose(m2, m)
-    binary = binarize(gray0)
+        binary = binarize(gray0)  # only a turned or deskewed page is binarised again (~0.03-0.1 s)
     ch = char_height(binary)
     if ch < min_char_px:  # low-resolution scans
         f = min(3.0, TARGET_CHAR_PX / ch)

@@ -388,17 +388,18 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
     base = dict(number=number, source=PageSource.OCR, width=float(w), height=float(h), unit="px")
     try:
         rot, osd_done, sideways = 0, False, False
-        ratio = imaging.column_row_ratio(imaging.binarize(gray))
+        binary = imaging.binarize(gray)
+        ratio = imaging.column_row_ratio(binary)
         if ratio > imaging.VERTICAL_RATIO:
             turn = _osd(gray, deadline)
             rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
             engine = rapid.engine_name()
-            prep = imaging.prepare(gray, rot, min_char_px=imaging.RAPID_MIN_CHAR_PX)
+            prep = imaging.prepare(gray, rot, min_char_px=imaging.RAPID_MIN_CHAR_PX, binary=binary)
             found = _rapid_lines(prep, threads)
         else:
             engine = tess.engine_name(ctx.lang)
-            prep = imaging.prepare(gray, rot)
+            prep = imaging.prepare(gray, rot, binary=binary)
             tw = _words(prep.ocr_image, ctx, deadline)
             tries: list[int] = []
             if sideways:  # lines run down the page and OSD has no opinion: read it turned both ways
