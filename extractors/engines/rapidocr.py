@@ -30,10 +30,8 @@ MIN_SCORE = 0.3  # full-page reading: lines below this are noise (stamps, QR cod
 # The recogniser pads every crop of a batch with grey to at least rec_img_shape's width (320 px
 # at height 48 by default): a one-word table cell then costs as much as a 7-character line. With
 # width 48 and small batches (crops sorted by aspect ratio) short cells cost what they hold;
-# measured on a scanned client list: 212 cell crops 8.3 s -> 3.5 s, same text. One crop per batch
-# pads nothing at all: 559 cascade crops of six pages 9.0 s -> 7.5 s against batches of 3 (6: 11.6 s),
-# with 9 readings changed and the benchmark's CER as good or slightly better.
-REC_SETTINGS = {"rec_img_shape": [3, 48, 48], "rec_batch_num": 1}
+# measured on a scanned client list: 212 cell crops 8.3 s -> 3.5 s, same text.
+REC_SETTINGS = {"rec_img_shape": [3, 48, 48], "rec_batch_num": 3}
 MIN_RATIO = 2.0  # narrower crops get white sides up to this width/height (a lone "0" reads better)
 
 _lock = threading.Lock()
