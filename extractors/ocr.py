@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from extractors import imaging
@@ -62,6 +63,7 @@ ORPHAN_MIN_SCORE = 0.85
 SPAN_OVERLAP = 0.33  # character widths a word must reach into a second run to count as spanning it
 SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesseract's from this score
 JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: maybe junk (see _cascade)
+UPSIDE_DOWN_SHARE = 0.6  # share of RapidOCR's lines its classifier turned 180° above which the page is
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -356,10 +358,33 @@ def _ink_end(prep: imaging.Prepared, x0: float, top: float, bottom: float) -> fl
 # --- RapidOCR alone -------------------------------------------------------------------------
 
 
-def _rapid_lines(prep: imaging.Prepared, threads: int) -> list[Line]:
-    words = [Word(normalize_text(text), BBox(*box), round(score, 4))
-             for box, text, score in rapid.read_page(prep.gray, threads) if normalize_text(text)]
-    return group_into_lines(words)
+def _rapid_lines(gray: np.ndarray, prep: imaging.Prepared, threads: int,
+                 turn_if_upside_down: bool) -> tuple[imaging.Prepared, list[Line]]:
+    """Lines read by RapidOCR alone, and the prepared page their boxes refer to.
+
+    On a page turned 180° RapidOCR's angle classifier turns each line back before reading it, so
+    the texts are right but the page's geometry and line order are upside down (facts lost). When
+    most lines were turned (and no orientation is known yet), the page is prepared again the right
+    way up and the boxes carried over to it: no second reading, no OSD (~1 s).
+    """
+    read, upside_down = rapid.read_page(prep.gray, threads)
+    boxes = [BBox(*box) for box, _, _ in read]
+    if turn_if_upside_down and upside_down > UPSIDE_DOWN_SHARE and len(read) >= 3:
+        turned = imaging.prepare(gray, 180, min_char_px=imaging.RAPID_MIN_CHAR_PX)
+        boxes = [_carry(b, prep, turned) for b in boxes]
+        prep = turned
+    words = [Word(normalize_text(text), box, round(score, 4))
+             for box, (_, text, score) in zip(boxes, read, strict=True) if normalize_text(text)]
+    return prep, group_into_lines(words)
+
+
+def _carry(b: BBox, src: imaging.Prepared, dst: imaging.Prepared) -> BBox:
+    """A box of one preparation of a page on another: its centre mapped, its size kept (the two
+    differ by a half turn and at most a small skew; mapping corners would grow skewed boxes)."""
+    m = imaging.compose(dst.matrix, cv2.invertAffineTransform(src.matrix))
+    cx, cy = m @ np.array([(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2, 1.0])
+    hw, hh = (b.x1 - b.x0) / 2, (b.y1 - b.y0) / 2
+    return BBox(float(cx - hw), float(cy - hh), float(cx + hw), float(cy + hh))
 
 
 def _map(b: BBox | None, m: np.ndarray) -> BBox | None:
@@ -396,7 +421,7 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
         if ctx.engine is OcrEngine.RAPIDOCR:
             engine = rapid.engine_name()
             prep = imaging.prepare(gray, rot, min_char_px=imaging.RAPID_MIN_CHAR_PX, binary=binary)
-            found = _rapid_lines(prep, threads)
+            prep, found = _rapid_lines(gray, prep, threads, turn_if_upside_down=not osd_done)
         else:
             engine = tess.engine_name(ctx.lang)
             prep = imaging.prepare(gray, rot, binary=binary)
