@@ -13,8 +13,12 @@ import numpy as np
 
 from extractors import seal_rings
 
-MIN_CHAR_PX = 22
-TARGET_CHAR_PX = 34
+MIN_CHAR_PX = 22  # tesseract reads CJK poorly below ~20 px glyphs: smaller ones are enlarged ...
+TARGET_CHAR_PX = 34  # ... to this height
+# RapidOCR reads 16-20 px glyphs as well as enlarged ones (150 dpi scans), and its detector works at
+# the image's size: enlarging such a page made it several times slower, for nothing. Far smaller
+# glyphs (a 150 dpi page measured at ~13 px) it reads better enlarged.
+RAPID_MIN_CHAR_PX = 15
 
 
 @dataclass(frozen=True)
@@ -173,12 +177,27 @@ def _profile_score_inv(inv: np.ndarray, angle: float) -> float:
 
 def looks_vertical(binary: np.ndarray) -> bool:
     """Text lines give a sharper row profile than column profile; the opposite means a 90° turn."""
+    return column_row_ratio(binary) > VERTICAL_RATIO
+
+
+VERTICAL_RATIO = 1.3  # column/row profile sharpness above this: lines run down the page
+
+
+def column_row_ratio(binary: np.ndarray) -> float:
+    """Sharpness of the column profile over that of the row profile: ≪ 1 when lines run across.
+
+    Each profile is taken at its sharpest skew within ±5° (0.5° steps, ~0.03 s): a 3° skew blurs
+    the rows of a scan, and a skewed landscape licence looked turned, costing an orientation check
+    (~1 s of tesseract OSD), while a skewed page turned 90° did not, and was read sideways first.
+    """
     h, w = binary.shape
     f = min(1.0, 900 / max(w, h, 1))
     inv = 255 - cv2.resize(binary, (max(1, int(w * f)), max(1, int(h * f))), interpolation=cv2.INTER_AREA)
-    rows = np.sum(np.diff(inv.sum(axis=1, dtype=np.float64)) ** 2) / max(inv.shape[1], 1)
-    cols = np.sum(np.diff(inv.sum(axis=0, dtype=np.float64)) ** 2) / max(inv.shape[0], 1)
-    return bool(cols > 1.3 * rows)
+    angles = np.arange(-5.0, 5.01, 0.5)
+    rows = max(_profile_score_inv(inv, a) for a in angles) / max(inv.shape[1], 1)
+    inv_t = np.ascontiguousarray(inv.T)
+    cols = max(_profile_score_inv(inv_t, a) for a in angles) / max(inv.shape[0], 1)
+    return float(cols / max(rows, 1e-9))
 
 
 def ruling_masks(binary: np.ndarray, char_h: float) -> tuple[np.ndarray, np.ndarray]:
@@ -221,16 +240,20 @@ def remove_lines(binary: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray) -> 
     return out
 
 
-def prepare(gray: np.ndarray, rotation_cw: int = 0) -> Prepared:
-    """Quarter-turn (if known), deskew, binarise, split off ruling lines."""
+def prepare(gray: np.ndarray, rotation_cw: int = 0, min_char_px: float = MIN_CHAR_PX,
+            binary: np.ndarray | None = None) -> Prepared:
+    """Quarter-turn (if known), deskew, binarise, split off ruling lines; glyphs below `min_char_px`
+    enlarged to TARGET_CHAR_PX. `binary`: binarize(gray) if the caller has it (used unturned only)."""
     gray0, m = rotate(gray, -rotation_cw) if rotation_cw else (gray, np.array([[1.0, 0, 0], [0, 1.0, 0]]))
-    angle = skew_angle(binarize(gray0))
+    if rotation_cw or binary is None:
+        binary = binarize(gray0)
+    angle = skew_angle(binary)
     if abs(angle) >= 0.05:
         gray0, m2 = rotate(gray0, angle)
         m = compose(m2, m)
-    binary = binarize(gray0)
+        binary = binarize(gray0)  # only a turned or deskewed page is binarised again (~0.03-0.1 s)
     ch = char_height(binary)
-    if ch < MIN_CHAR_PX:  # low-resolution scans: tesseract reads CJK poorly below ~20 px glyphs
+    if ch < min_char_px:  # low-resolution scans
         f = min(3.0, TARGET_CHAR_PX / ch)
         gray0 = cv2.resize(gray0, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
         m = compose(np.array([[f, 0, 0], [0, f, 0]]), m)

@@ -26,6 +26,7 @@ from contextvars import ContextVar
 from difflib import SequenceMatcher
 from typing import NamedTuple
 
+import cv2
 import numpy as np
 
 from extractors import imaging
@@ -42,7 +43,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "12"
+OCR_PIPELINE_VERSION = "13"
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesserac
 JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: maybe junk (see _cascade)
 SEAL_CROSSED_INK = 0.08  # of a character's square erased as seal ink in a word's box: strokes may have gone ...
 SEAL_CROSSED_CONF = 0.5  # ... so its confidence is capped below the review threshold (三 cut to 二 reads sure)
+UPSIDE_DOWN_SHARE = 0.6  # share of RapidOCR's lines its classifier turned 180° above which the page is
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -358,10 +360,33 @@ def _ink_end(prep: imaging.Prepared, x0: float, top: float, bottom: float) -> fl
 # --- RapidOCR alone -------------------------------------------------------------------------
 
 
-def _rapid_lines(prep: imaging.Prepared, threads: int) -> list[Line]:
-    words = [Word(normalize_text(text), BBox(*box), round(score, 4))
-             for box, text, score in rapid.read_page(prep.gray, threads) if normalize_text(text)]
-    return group_into_lines(words)
+def _rapid_lines(gray: np.ndarray, prep: imaging.Prepared, threads: int,
+                 turn_if_upside_down: bool) -> tuple[imaging.Prepared, list[Line]]:
+    """Lines read by RapidOCR alone, and the prepared page their boxes refer to.
+
+    On a page turned 180° RapidOCR's angle classifier turns each line back before reading it, so
+    the texts are right but the page's geometry and line order are upside down (facts lost). When
+    most lines were turned (and no orientation is known yet), the page is prepared again the right
+    way up and the boxes carried over to it: no second reading, no OSD (~1 s).
+    """
+    read, upside_down = rapid.read_page(prep.gray, threads)
+    boxes = [BBox(*box) for box, _, _ in read]
+    if turn_if_upside_down and upside_down > UPSIDE_DOWN_SHARE and len(read) >= 3:
+        turned = imaging.prepare(gray, 180, min_char_px=imaging.RAPID_MIN_CHAR_PX)
+        boxes = [_carry(b, prep, turned) for b in boxes]
+        prep = turned
+    words = [Word(normalize_text(text), box, round(score, 4))
+             for box, (_, text, score) in zip(boxes, read, strict=True) if normalize_text(text)]
+    return prep, group_into_lines(words)
+
+
+def _carry(b: BBox, src: imaging.Prepared, dst: imaging.Prepared) -> BBox:
+    """A box of one preparation of a page on another: its centre mapped, its size kept (the two
+    differ by a half turn and at most a small skew; mapping corners would grow skewed boxes)."""
+    m = imaging.compose(dst.matrix, cv2.invertAffineTransform(src.matrix))
+    cx, cy = m @ np.array([(b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2, 1.0])
+    hw, hh = (b.x1 - b.x0) / 2, (b.y1 - b.y0) / 2
+    return BBox(float(cx - hw), float(cy - hh), float(cx + hw), float(cy + hh))
 
 
 def _map(b: BBox | None, m: np.ndarray) -> BBox | None:
@@ -390,16 +415,18 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
     base = dict(number=number, source=PageSource.OCR, width=float(w), height=float(h), unit="px")
     try:
         rot, osd_done, sideways = 0, False, False
-        if imaging.looks_vertical(imaging.binarize(gray)):
+        binary = imaging.binarize(gray)
+        ratio = imaging.column_row_ratio(binary)
+        if ratio > imaging.VERTICAL_RATIO:
             turn = _osd(gray, deadline)
             rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
             engine = rapid.engine_name()
-            prep = imaging.prepare(gray, rot)
-            found = _rapid_lines(prep, threads)
+            prep = imaging.prepare(gray, rot, min_char_px=imaging.RAPID_MIN_CHAR_PX, binary=binary)
+            prep, found = _rapid_lines(gray, prep, threads, turn_if_upside_down=not osd_done)
         else:
             engine = tess.engine_name(ctx.lang)
-            prep = imaging.prepare(gray, rot)
+            prep = imaging.prepare(gray, rot, binary=binary)
             tw = _words(prep.ocr_image, ctx, deadline)
             tries: list[int] = []
             if sideways:  # lines run down the page and OSD has no opinion: read it turned both ways
@@ -409,6 +436,8 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
                 # across the page (not looks_vertical), so without an opinion only 180° is left to try.
                 extra = _osd(prep.ocr_image, deadline)
                 tries = [180] if extra is None else [extra] if extra else []
+                if extra in (90, 270) and ratio < 1 / imaging.VERTICAL_RATIO:
+                    tries = []  # OSD's guess against lines that clearly run across: a turned read cannot win
             for turn in tries:
                 prep2 = imaging.prepare(gray, (rot + turn) % 360)
                 tw2 = _words(prep2.ocr_image, ctx, deadline)
@@ -472,9 +501,18 @@ def _job(args: tuple[np.ndarray, int, ExtractionContext, str | None]) -> Page:
     return ocr_page(*args, threads=1)  # pages already run in parallel processes
 
 
+# Imported once by multiprocessing's forkserver (started once per process), so that every page worker
+# forked from it starts with numpy, OpenCV, pytesseract and onnxruntime loaded: a pool is made per
+# scan, and its workers importing them again cost ~0.35 s before the first page (a 2-worker pool
+# ready with RapidOCR loaded in 0.60 s -> 0.25 s). "__main__" is multiprocessing's own default.
+WORKER_PRELOAD = ["__main__", "extractors.ocr", "rapidocr_onnxruntime"]
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: workers do not inherit the caller's threads/locks (Celery, web server).
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("forkserver"))
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_PRELOAD)  # no effect once the forkserver runs; missing modules are skipped
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 # (images, ctx, subject, expected) -> pages: how a caller dispatches pages instead of the pool below.

@@ -138,16 +138,33 @@ def _text(raw: object) -> str:
     return str(raw).translate(_LOOKALIKE_PUNCTUATION)
 
 
-def read_page(gray: np.ndarray, threads: int = 0) -> list[tuple[Box, str, float]]:
-    """Full detection + angle classification + recognition: (axis-aligned box, text, score) per text line."""
+def read_page(gray: np.ndarray, threads: int = 0) -> tuple[list[tuple[Box, str, float]], float]:
+    """Full detection + angle classification + recognition: (axis-aligned box, text, score) per text
+    line, and the share of lines the angle classifier found upside down (≈1 on a page turned 180°:
+    each line is then read turned back, but the page's geometry and line order are upside down)."""
     eng = _engine(threads)
+    labels: list[str] = []  # per detected line: "180" when the classifier turned it back
+    cls = getattr(eng, "text_cls", None)
+
+    def spy(imgs):  # type: ignore[no-untyped-def]
+        out = cls(imgs)
+        thresh = getattr(cls, "cls_thresh", 0.9)
+        labels.extend(str(label) if score > thresh else "" for label, score in out[1])
+        return out
+
     try:
+        if cls is not None:
+            eng.text_cls = spy  # the classifier's verdicts are not in the result; this call's engine only
         result, _elapsed = eng(_bgr(gray), use_det=True, use_cls=True, use_rec=True, text_score=MIN_SCORE)
     except Exception as exc:
         raise EngineError("ocr_failed", f"RapidOCR failed: {exc}") from exc
+    finally:
+        if cls is not None:
+            eng.text_cls = cls
     out: list[tuple[Box, str, float]] = []
     for quad, text, score in result or []:
         pts = np.asarray(quad, dtype=np.float64)
         box = (int(pts[:, 0].min()), int(pts[:, 1].min()), int(np.ceil(pts[:, 0].max())), int(np.ceil(pts[:, 1].max())))
         out.append((box, _text(text), float(score)))
-    return out
+    upside_down = sum("180" in x for x in labels) / len(labels) if labels else 0.0
+    return out, upside_down
