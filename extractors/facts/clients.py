@@ -441,19 +441,21 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
 
 
 def _numbering_mismatch(rows: list[ClientRow]) -> str | None:
-    """On an OCR'd list whose rows mostly show their 序号: a note when the numbers do not run 1..rows
-    once each, without a gap (a row lost, a fragment taken for a row), else None. A gap may also be a
-    number OCR missed on a row that was read: the count is then only unsure, never changed."""
+    """On an OCR'd list whose rows mostly show their 序号: a note when the numbers cannot be the rows
+    read (a number twice, one above the row count, more gaps than rows whose number was unreadable),
+    else None. A number OCR doubled (4545 for 45) is unreadable, not a row 4545."""
     if not any(r.evidence.source is not None and r.evidence.source.value == "ocr" for r in rows):
         return None
-    serials = [r.serial for r in rows if r.serial is not None]
-    if len(serials) < NUMBERED_SHARE * len(rows):
+    n = len(rows)
+    numbers = [r.serial for r in rows if r.serial is not None and 1 <= r.serial <= 2 * n]
+    if not numbers or len(numbers) < NUMBERED_SHARE * n:
         return None
-    top = max(serials)
-    holes = top - len({n for n in serials if 1 <= n <= top})
-    if top == len(rows) and len(set(serials)) == len(serials) and not holes:
+    top, seen = max(numbers), set(numbers)
+    twice, holes, unread = len(numbers) - len(seen), top - len(seen), n - len(numbers)
+    if not twice and top <= n and holes <= unread:
         return None
-    return f"序号至{top}，识别出{len(rows)}行" + (f"，缺{holes}个序号" if holes else "") + "，可能有行漏识或多识"
+    return f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes > unread else "") + \
+        (f"，{twice}个序号重复" if twice else "") + "，可能有行漏识或多识"
 
 
 def _summary_evidence(rows: list[ClientRow]) -> tuple[Evidence, ...]:

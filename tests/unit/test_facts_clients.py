@@ -190,11 +190,14 @@ def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_is_not_sure():
     lost = whole[:4] + whole[5:]  # row 5 not read: 9 rows numbered up to 10
     f = client_facts(lost)["service.smes_served"]
     assert f.value == 9 and f.confidence == NUMBERING_CONF and "序号至10" in f.note
-    extra = whole + [row(99, None)]  # a fragment taken for a row: 11 rows, numbered to 10
-    assert client_facts(extra)["service.smes_served"].confidence == NUMBERING_CONF
-    # text-layer lists are read as written: no check
-    # rows 4-5 lost and two unnumbered rows read from a later page: 10 rows, numbered to 10 with a gap
-    gaps = whole[:3] + whole[5:] + [row(50, None), row(51, None)]
+    extra = whole + [row(99, 7)]  # a fragment taken for a row, with a number read twice
+    assert "重复" in client_facts(extra)["service.smes_served"].note
+    # rows 4-5 lost, an unnumbered row read: 9 rows numbered to 10, two gaps, one unreadable number
+    gaps = whole[:3] + whole[5:] + [row(50, None)]
     assert "缺2个序号" in client_facts(gaps)["service.smes_served"].note
+    # numbers OCR doubled (4545) or lost are unreadable, not gaps: every row is there
+    doubled = whole[:4] + [row(5, 55), row(6, None)] + whole[6:]
+    assert client_facts(doubled)["service.smes_served"].details["numbering"] is None
+    # text-layer lists are read as written: no check
     typed = [row(i, i, PageSource.TEXT_LAYER) for i in range(1, 11) if i != 5]
     assert client_facts(typed)["service.smes_served"].details["numbering"] is None
