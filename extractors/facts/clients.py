@@ -322,7 +322,8 @@ def _join_fragments(parts: list[_Part]) -> list[_Part]:
 
 def _to_row(p: _Part) -> ClientRow:
     code, _ = _code(p.code) if p.code else (None, False)
-    serial = int(p.serial.replace(" ", "")) if p.serial and p.serial.replace(" ", "").isdigit() else None
+    digits = (p.serial or "").replace(" ", "")
+    serial = int(digits) if digits.isdigit() else None
     return ClientRow(name=p.name, uscc=code, size=p.size, public_welfare=p.pw, evidence=p.evidence, serial=serial)
 
 
@@ -441,21 +442,35 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
 
 
 def _numbering_mismatch(rows: list[ClientRow]) -> str | None:
-    """On an OCR'd list whose rows mostly show their 序号: a note when the numbers cannot be the rows
-    read (a number twice, one above the row count, more gaps than rows whose number was unreadable),
-    else None. A number OCR doubled (4545 for 45) is unreadable, not a row 4545."""
+    """On an OCR'd list whose rows mostly show their 序号: a note when the numbers do not run 1..rows
+    once each, without a gap (a row lost, a fragment taken for a row), else None. A gap may also be a
+    number OCR missed on a row it read: the count is then only unsure, never changed. Rows whose
+    number was unread do not fill gaps: a lost page's rows and a garbled line both leave such rows."""
     if not any(r.evidence.source is not None and r.evidence.source.value == "ocr" for r in rows):
         return None
     n = len(rows)
-    numbers = [r.serial for r in rows if r.serial is not None and 1 <= r.serial <= 2 * n]
+    numbers = [k for k in (_plausible(r.serial, n) for r in rows) if k is not None]
     if not numbers or len(numbers) < NUMBERED_SHARE * n:
         return None
     top, seen = max(numbers), set(numbers)
-    twice, holes, unread = len(numbers) - len(seen), top - len(seen), n - len(numbers)
-    if not twice and top <= n and holes <= unread:
+    twice, holes = len(numbers) - len(seen), top - len(seen)
+    if not twice and top == n and not holes:
         return None
-    return f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes > unread else "") + \
+    return f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes else "") + \
         (f"，{twice}个序号重复" if twice else "") + "，可能有行漏识或多识"
+
+
+def _plausible(serial: int | None, rows: int) -> int | None:
+    """A 序号 as a row number: one beyond the rows read twice over is OCR's, and "4545" is 45 read from
+    the cell and the line both (only beyond the rows: 11 and 22 are row numbers)."""
+    if serial is None or serial < 1:
+        return None
+    if serial > rows:
+        digits = str(serial)
+        half = len(digits) // 2
+        if len(digits) % 2 == 0 and digits[:half] == digits[half:]:
+            serial = int(digits[:half])
+    return serial if serial <= 2 * rows else None
 
 
 def _summary_evidence(rows: list[ClientRow]) -> tuple[Evidence, ...]:

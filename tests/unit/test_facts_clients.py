@@ -192,12 +192,19 @@ def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_is_not_sure():
     assert f.value == 9 and f.confidence == NUMBERING_CONF and "序号至10" in f.note
     extra = whole + [row(99, 7)]  # a fragment taken for a row, with a number read twice
     assert "重复" in client_facts(extra)["service.smes_served"].note
-    # rows 4-5 lost, an unnumbered row read: 9 rows numbered to 10, two gaps, one unreadable number
+    # rows 4-5 lost, an unnumbered row read (a later page's): 9 rows numbered to 10, two gaps
     gaps = whole[:3] + whole[5:] + [row(50, None)]
     assert "缺2个序号" in client_facts(gaps)["service.smes_served"].note
-    # numbers OCR doubled (4545) or lost are unreadable, not gaps: every row is there
-    doubled = whole[:4] + [row(5, 55), row(6, None)] + whole[6:]
-    assert client_facts(doubled)["service.smes_served"].details["numbering"] is None
+    # a number out of range is unreadable, not a row 97: still a gap
+    assert "缺1个序号" in client_facts(whole[:4] + [row(5, 97)] + whole[5:])["service.smes_served"].note
     # text-layer lists are read as written: no check
     typed = [row(i, i, PageSource.TEXT_LAYER) for i in range(1, 11) if i != 5]
     assert client_facts(typed)["service.smes_served"].details["numbering"] is None
+
+
+def test_a_number_read_twice_from_cell_and_line_is_one_number():
+    from extractors.facts.clients import _plausible
+
+    assert _plausible(4545, 53) == 45 and _plausible(5151, 53) == 51  # beyond the rows: read twice
+    assert _plausible(11, 53) == 11 and _plausible(44, 53) == 44  # row numbers as they are
+    assert _plausible(97, 40) is None and _plausible(0, 40) is None and _plausible(None, 40) is None
