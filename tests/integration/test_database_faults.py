@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from celery import Celery
-from kombu import Connection
 from sqlalchemy.engine import make_url
 
 from benchmarks.worker_kills import REDIS_URL, TaskLog, Worker, storage_env
@@ -37,9 +36,8 @@ from storage.repository import PackageRow, Repository
 from storage.settings import StorageSettings, open_object_store, open_repository
 from storage.states import PackageState
 from tests.e2e.builders import digital_package
-from tests.integration.conftest import service_unavailable
 from tests.integration.pg_proxy import PgProxy
-from tests.integration.test_celery_worker import _delete_queue
+from tests.integration.test_celery_worker import _delete_queue, _require
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("celery_worker")]
 
@@ -94,17 +92,9 @@ class Site:
         return set(self.store.list(f"reports/{package_id}/"))
 
 
-def _require_redis() -> None:
-    try:
-        with Connection(REDIS_URL, connect_timeout=3) as conn:
-            conn.ensure_connection(max_retries=1, timeout=5)
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
-        service_unavailable(f"Redis at {REDIS_URL}", exc)
-
-
 @pytest.fixture
 def site(pg_schema_url: str, tmp_path: Path) -> Iterator[Site]:
-    _require_redis()
+    _require("Redis", REDIS_URL)
     proxy = PgProxy()
     storage = StorageSettings(home=tmp_path / "home", database_url=pg_schema_url)
     store, repo = open_object_store(storage), open_repository(storage)  # the schema, before the worker

@@ -13,27 +13,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kombu import Connection
-from sqlalchemy.engine import make_url
 
 from benchmarks.worker_kills import BROKERS, REDIS_URL, run, text_packages
 from tests.integration import s3_fixtures
-from tests.integration.conftest import service_unavailable
 from tests.integration.s3_fixtures import MotoServer, store_settings, unique_bucket
+from tests.integration.test_celery_worker import _require
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("celery_worker")]
 
 moto_s3 = s3_fixtures.moto_s3
 
 PACKAGES, KILLS = 6, 3
-
-
-def _require(what: str, url: str) -> None:
-    try:
-        with Connection(url, connect_timeout=3) as conn:
-            conn.ensure_connection(max_retries=1, timeout=5)
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
-        service_unavailable(f"{what} at {make_url(url).render_as_string(hide_password=True)}", exc)
 
 
 @pytest.fixture(scope="module")
