@@ -287,6 +287,28 @@ def map_box_back(box: tuple[float, float, float, float], matrix: np.ndarray) -> 
     return (float(pts[:, 0].min()), float(pts[:, 1].min()), float(pts[:, 0].max()), float(pts[:, 1].max()))
 
 
+PAGE_EDGE_STEP = 15  # gray levels from desk to paper across a page edge; lighting drifts ~1 level over the span
+
+
+def _edge_step(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> float:
+    """Median brightness step across the quad's edges (inside minus outside, `reach` px each way),
+    sampled away from the picture's border, where a page running off the picture has no edge."""
+    h, w = gray.shape
+    centre = quad.mean(axis=0)
+    steps = []
+    for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
+        d = b - a
+        n = np.array([-d[1], d[0]], dtype=np.float32) / (np.hypot(*d) + 1e-6)
+        if np.dot(centre - (a + b) / 2, n) < 0:
+            n = -n  # point inwards
+        for t in np.linspace(0.1, 0.9, 9):
+            p = a + t * d
+            pin, pout = np.rint(p + reach * n).astype(int), np.rint(p - reach * n).astype(int)
+            if all(2 <= q[0] < w - 2 and 2 <= q[1] < h - 2 for q in (pin, pout)):
+                steps.append(float(gray[pin[1], pin[0]]) - float(gray[pout[1], pout[0]]))
+    return float(np.median(steps)) if steps else 0.0
+
+
 def _order_corners(pts: np.ndarray) -> np.ndarray:
     """Top-left, top-right, bottom-right, bottom-left."""
     s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
@@ -315,6 +337,8 @@ def crop_to_page(rgb: np.ndarray) -> np.ndarray:
         return rgb
     quad = cv2.approxPolyDP(page, 0.02 * cv2.arcLength(page, True), True)
     corners = quad.reshape(-1, 2) if len(quad) == 4 else cv2.boxPoints(cv2.minAreaRect(page))
+    if _edge_step(gray, _order_corners(np.asarray(corners, dtype=np.float32))) < PAGE_EDGE_STEP:
+        return rgb  # no sharp paper edge: uneven lighting on a flat scan, not a page on a desk
     src = _order_corners(np.asarray(corners, dtype=np.float32) / scale)
     tl, tr, br, bl = src
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))

@@ -43,7 +43,7 @@ from extractors.text import normalize_text
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "13"
+OCR_PIPELINE_VERSION = "14"
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from intake.models import FileType
 log = logging.getLogger(__name__)
 
 # Bump when the rendering below changes: stored images under the old version are redone.
-PAGE_IMAGE_VERSION = "1"
+PAGE_IMAGE_VERSION = "2"
 VIEWER_DPI = 150  # A4 at 150 dpi is 1240x1754: sharp enough to read a quote, small as JPEG
 MAX_SIDE = 2000  # photos and odd page sizes are scaled down to this many pixels at most
 JPEG_QUALITY = 80
