@@ -144,8 +144,10 @@ def rotate(img: np.ndarray, angle_ccw: float) -> tuple[np.ndarray, np.ndarray]:
         return img, np.array([[1.0, 0, 0], [0, 1.0, 0]])
     m, size = rotation_matrix(w, h, angle_ccw)
     exact = angle_ccw % 90 == 0
+    # The corners a small turn uncovers continue the page's own edge: white there, beside paper that
+    # uneven lighting made gray, binarises to a black band that OCR reads as characters glued to rows.
     out = cv2.warpAffine(img, m, size, flags=cv2.INTER_NEAREST if exact else cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+                         borderMode=cv2.BORDER_CONSTANT if exact else cv2.BORDER_REPLICATE, borderValue=255)
     return out, m
 
 

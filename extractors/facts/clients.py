@@ -32,6 +32,7 @@ _PLACE = re.compile(r"^(宁波|慈溪|余姚|象山|宁海|奉化|鄞州|镇海|
 _CJK = r"\u4e00-\u9fff"
 _LEAD = re.compile(rf"^[^{_CJK}0-9A-Za-z]*(?:[一口][^{_CJK}0-9A-Za-z]*)?(\d \d(?![0-9A-Za-z])|\d{{1,3}}(?![0-9A-Za-z]))?"
                    rf"[^{_CJK}0-9A-Za-z]*")
+_GLUED_SERIAL = re.compile(rf"(\d{{1,3}})(?=[{_CJK}])")
 _NAME_RUN = re.compile(rf"[{_CJK}（）()]+")
 _CODE_RUN = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)?")
 _SIZE_WORD = re.compile(r"(微型|小型|中型|大型)")
@@ -241,11 +242,14 @@ def _table_parts(doc: ExtractedDocument, page, table: Table, known: dict[int, di
             fee = re.sub(r"[^\d.]", "", cell("fee"))
             pw = (float(fee) == 0) if fee.replace(".", "").isdigit() else None
         serial = re.sub(r"\D", "", cell("no")) or None
+        name = _clean_name(cell("name"))
+        if serial is None and (glued := _GLUED_SERIAL.match(name)):  # the 序号 column read into the name cell
+            serial, name = glued.group(1), name[glued.end():]
         code = re.sub(r"[^0-9A-Za-z]", "", cell("uscc")).upper()
         found = find_usccs(cell("uscc"))
         if found:
             code = found[0].code
-        parts.append(_Part(serial, _clean_name(cell("name")), code, size_of(cell("size")), pw, ev))
+        parts.append(_Part(serial, name, code, size_of(cell("size")), pw, ev))
     return parts
 
 

@@ -208,3 +208,12 @@ def test_a_number_read_twice_from_cell_and_line_is_one_number():
     assert _plausible(4545, 53) == 45 and _plausible(5151, 53) == 51  # beyond the rows: read twice
     assert _plausible(11, 53) == 11 and _plausible(44, 53) == 44  # row numbers as they are
     assert _plausible(97, 40) is None and _plausible(0, 40) is None and _plausible(None, 40) is None
+
+
+def test_a_serial_read_into_the_name_cell_is_split_off():
+    # On a scan whose 序号 column sits close to the names, OCR puts "47" into the name cell and the
+    # 序号 column comes back empty: the number is still the row's, the name still the client's.
+    rows = [(" ", f"{n}{org(n)}", *client(n)[2:]) for n in range(1, 7)]
+    doc = ExtractedDocument("服务企业名单.jpg", "0" * 64, (page(1, table(*rows)),), "test")
+    got = read_clients(doc, build_view(doc))
+    assert [(r.serial, r.name) for r in got] == [(n, org(n)) for n in range(1, 7)]
