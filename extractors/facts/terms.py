@@ -33,6 +33,7 @@ _MONTH_DAY = re.compile(r"(?<![\d〇零一二三四五六七八九十])(\d{1,2}|
                         r"|(?<![\d/])\d{1,3}\s*([-./])\s*(\d{1,2})\s*\3\s*(\d{1,2})(?!\d)")
 _YEAR3 = re.compile(r"(?<![\d.])(\d{3})\s*[年/.-]\s*\d"
                     r"|(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{3})\s*年")
+_ANY_YEAR = re.compile(r"(?<![\d〇零一二三四五六七八九])(?:\d{4}|[〇零一二三四五六七八九0Oo口]{4})\s*年")
 _DURATION = re.compile(r"(?:期限|期|为)\s*(?:为)?\s*([一二三四五六七八九十两]|\d{1,2})\s*年")
 _OPEN_ENDED = re.compile(r"长期|永久|无固定期限|不约定期限")
 _MAX_YEARS = 30
@@ -116,8 +117,19 @@ class _Part:
     span: tuple[int, int] | None = None
 
 
+# OCR's strays inside an Arabic date: a mark before a separator ("2020).11.12"), a comma for the
+# separator the rest of the date uses ("2023,9/2"). Mended in place, so offsets carry over.
+_MARK_BEFORE_SEP = re.compile(r"(?<=\d)[)）\]】'\"°·](?=\s*[-./])")
+_COMMA_FOR_SEP = re.compile(r"(?<=(?:19|20)\d\d)[,，](?=\d{1,2}([-./])\d)")
+
+
+def _mend_separators(t: str) -> str:
+    t = _MARK_BEFORE_SEP.sub(" ", t)
+    return _COMMA_FOR_SEP.sub(lambda m: m[1], t)
+
+
 def _read_part(s: str) -> _Part:
-    t = _cn_zeros(to_halfwidth(s))  # same length: offsets carry over
+    t = _mend_separators(_cn_zeros(to_halfwidth(s)))  # same length: offsets carry over
     ds = find_dates(t)
     if ds:
         return _Part(exact=ds[0].value, span=(ds[0].start, ds[0].end))
@@ -257,6 +269,10 @@ def _split_term(w: str) -> tuple[str, int, str, int]:
     m = re.search(r"至|到|[~～]", w)
     if m is None:
         m = re.search(r"起", w)
+    if m is None:  # "自二〇一九年二〇二一年一月八日止": 起…至 lost between two dates; the second year starts the end
+        years = list(_ANY_YEAR.finditer(w))
+        if len(years) >= 2:
+            return w[: years[1].start()], 0, w[years[1].start():], years[1].start()
     if m is None:
         t = _cn_zeros(to_halfwidth(w))
         ds = find_dates(t)

@@ -171,3 +171,19 @@ def test_not_an_agreement() -> None:
 def test_agreement_without_term_object_still_decides() -> None:
     a = Agreement(APPLICANT, PARTNER, None, date(2020, 1, 1), date(2021, 1, 1), False, ())
     assert a.valid_on(date(2020, 6, 1)) is True and a.valid_on(date(2022, 1, 1)) is False
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("租赁期限自2019/9/3起至2023,9/2止。", date(2019, 9, 3), date(2023, 9, 2)),  # a comma for a slash
+    ("租赁期限:2017.11.13至2020).11.12°", date(2017, 11, 13), date(2020, 11, 12)),  # a mark before the dot
+])
+def test_strays_inside_an_arabic_date_are_mended(text: str, start: date, end: date) -> None:
+    t = read_term(text)
+    assert (t.start, t.end) == (start, end)
+
+
+def test_a_term_whose_start_day_and_until_were_lost_is_split_at_the_second_year() -> None:
+    # "自二〇一九年一月九日起至二〇二一年一月八日止" read with "一月九日起至二〇" gone and 〇 as 二: the
+    # month and day belong to the end; read as the start's they made the end one day early
+    t = read_term("租赁期限为2年,自二0一九年二二二一年一月八日止。")
+    assert t.end == date(2021, 1, 8) and t.start == date(2019, 1, 9) and t.from_length
