@@ -43,6 +43,10 @@ def _mend(name: str, known: tuple[str, ...]) -> str:
     return near[0] if len(near) == 1 else name
 
 
+# 园 read as 国, its look-alike, where only a park can stand: 研发园, 科技园A区, 产业园区 (no address has a 科技国)
+_PARK_AS_COUNTRY = re.compile(r"(?<=研发|科技|产业|工业|创业|软件|物流|文创|创意|孵化|智慧|电商|总部|数字)国(?=[A-Za-z0-9一二三四五六七八九东南西北)）区内\d号]|$)")
+
+
 def mend_address(address: str) -> str:
     """The address with district and street names mended where OCR damaged one rare character.
     Streets are mended in Ningbo addresses only (杭州市西湖区文新街道 is no misread of 文教)."""
@@ -51,6 +55,7 @@ def mend_address(address: str) -> str:
     if "宁波" in out or any(d in out for d in DISTRICTS):
         out = re.sub(r"(?<=[区县市])([\u4e00-\u9fff]{1,3}?)(?=街道|镇)", lambda m: _mend(m.group(1), STREETS), out,
                      count=1)
+    out = _PARK_AS_COUNTRY.sub("园", out)
     out = re.sub(r"(?<=\d)[—–-](?=\d)", "", out)  # a dash OCR put between the digits of a house number
     if ")" in out and "(" not in out:  # OCR lost the opening bracket of "617号(创新大厦)"
         out = re.sub(r"号([^()]{2,10})\)", r"号(\1)", out, count=1)

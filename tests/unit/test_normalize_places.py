@@ -33,3 +33,13 @@ def test_streets_not_on_the_list_are_left_alone(address):
 
 def test_lost_opening_bracket_is_restored():
     assert mend_address("宁波市北仑区小港街道红联路617号创新大厦)6楼") == "宁波市北仑区小港街道红联路617号(创新大厦)6楼"
+
+
+@pytest.mark.parametrize(("read", "meant"), [
+    ("浙江省宁波市鄞州区下应街道环城南路277号(研发国A区)8楼05室", "浙江省宁波市鄞州区下应街道环城南路277号(研发园A区)8楼05室"),
+    ("宁波市江北区甬江街道文三路305号(科技国)6楼", "宁波市江北区甬江街道文三路305号(科技园)6楼"),
+    ("宁波市科技国际大厦5楼", "宁波市科技国际大厦5楼"),  # 国际 stays
+    ("宁波市海曙区中国银行大楼", "宁波市海曙区中国银行大楼"),
+])
+def test_a_park_read_as_country_is_mended_only_where_a_park_stands(read: str, meant: str) -> None:
+    assert mend_address(read) == meant
