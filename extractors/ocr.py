@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -224,6 +225,15 @@ def keep_checkboxes(tess_text: str, rapid_text: str) -> str | None:
     return merged if sum(c in CHECKBOX_GLYPHS for c in merged) == glyphs else None
 
 
+# A mark inside brackets, "(V )", "〈V )", "(√)": a tick in a "人才培训（√）" option. RapidOCR drops the √
+# of such options on enlarged scans and returns "()"; tesseract's "V" is then the only trace of it.
+_MARKED_BRACKETS = re.compile(r"[(（〈《\[【]\s*[^\s()（）〈《\[【\]】0-9|lI!\u4e00-\u9fff][^()（）\]】]?\s*[)）\]】]")
+
+
+def _bracket_marks(text: str) -> int:
+    return len(_MARKED_BRACKETS.findall(text))
+
+
 def _orphan_text(text: str, score: float, line_text: str) -> bool:
     """Keep a reading of ink tesseract skipped only when sure, wordy, and not a repeat of the line.
 
@@ -269,7 +279,8 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
             tess_text = make_line(seg).text
             text = keep_checkboxes(tess_text, text) or ""
             sure = score >= SPANNED_MIN_SCORE if spanned else score > sum(w.conf or 0.0 for w in seg) / len(seg)
-            keep = bool(text) and sure and not _loses_valid_code(tess_text, text)
+            keep = bool(text) and sure and not _loses_valid_code(tess_text, text) \
+                and _bracket_marks(text) >= _bracket_marks(tess_text)
             if keep and junk and any(text in unchanged[j].text.replace(" ", "")
                                      for j in (i - 1, i + 1) if 0 <= j < len(lines)):
                 # The neighbour's text read again from the edge of its glyphs ("二十" of 二十五家): the
