@@ -21,7 +21,6 @@ from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
 
 _TOTAL = re.compile(r"合计|总计|小计|共计")
 NUMBERED_SHARE = 0.6  # rows showing a 序号 for the numbering to be checked
-NUMBERING_CONF = 0.5  # below the review threshold: a count whose numbering disagrees is not sure
 _SIZE = (("微", "micro"), ("小", "small"), ("中", "medium"), ("大", "large"))
 _SIZE_OCR = {"天": "大", "夭": "大"}  # look-alikes OCR gives for a lone 大
 _PW_YES = ("是", "√", "✓", "Y", "y", "免费", "低收费", "公益", "优惠")
@@ -406,49 +405,64 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
     if not rows:
         return {}
     distinct = _distinct(rows)
-    n = len(distinct)
-    small_micro = sum(1 for r in distinct.values() if r.size in ("small", "micro"))
-    unknown_size = sum(1 for r in distinct.values() if r.size is None)
-    pw_known = [r for r in rows if r.public_welfare is not None]
-    pw_yes = sum(1 for r in pw_known if r.public_welfare)
+    n, r = len(distinct), len(rows)
+    small_micro = sum(1 for c in distinct.values() if c.size in ("small", "micro"))
+    unknown_size = sum(1 for c in distinct.values() if c.size is None)
+    pw_known = [c for c in rows if c.public_welfare is not None]
+    pw_yes = sum(1 for c in pw_known if c.public_welfare)
     evidence = _summary_evidence(rows)
     # one weak cell does not make a 50-row count weak (bounds carry the unreadable cells); the median row does
-    confs = sorted(r.evidence.confidence for r in rows if r.evidence.confidence is not None)
+    confs = sorted(c.evidence.confidence for c in rows if c.evidence.confidence is not None)
     conf = confs[len(confs) // 2] if confs else None
     numbering = _numbering_mismatch(rows)
-    if numbering:  # rows lost or added in reading a scanned list: the counts are not sure
-        conf = min(conf if conf is not None else 1.0, NUMBERING_CONF)
-    invalid = [r.uscc for r in rows if r.uscc and not validate_uscc(r.uscc).valid]
-    # what the unreadable cells could at most change: rules decide only when both bounds agree
-    details = {"small_micro_bounds": (small_micro / n, (small_micro + unknown_size) / n),
-               "public_welfare_bounds": (pw_yes / len(rows), (pw_yes + len(rows) - len(pw_known)) / len(rows)),
-               "rows": len(rows), "distinct": n, "small_micro": small_micro, "unknown_size": unknown_size,
-               "public_welfare_rows": pw_yes, "public_welfare_unknown": len(rows) - len(pw_known),
-               "invalid_codes": invalid, "duplicates": len(rows) - n, "numbering": numbering}
+    # Rows lost or added in reading a scanned list (the 序号 show how many at most) widen the bounds, as
+    # unreadable cells do: the rules decide only when the whole range is on one side.
+    lost, extra = (numbering.holes, numbering.twice) if numbering else (0, 0)
+    invalid = [c.uscc for c in rows if c.uscc and not validate_uscc(c.uscc).valid]
+    details = {"smes_served_bounds": (max(0, n - extra), n + lost),
+               "small_micro_bounds": _share_bounds(small_micro, unknown_size, n, lost, extra),
+               "public_welfare_bounds": _share_bounds(pw_yes, r - len(pw_known), r, lost, extra),
+               "rows": r, "distinct": n, "small_micro": small_micro, "unknown_size": unknown_size,
+               "public_welfare_rows": pw_yes, "public_welfare_unknown": r - len(pw_known),
+               "invalid_codes": invalid, "duplicates": r - n, "numbering": numbering and numbering.note}
     # The value is the share among the rows whose cell could be read (the best estimate); the bounds
     # say how far the unreadable ones could move it, and the rules decide only outside that range.
     sized = n - unknown_size
     sm_note = f"小型+微型{small_micro}家/共{n}家" if not unknown_size else \
         f"小型+微型{small_micro}家/可识别规模的{sized}家（另{unknown_size}家规模无法识别）"
+    rows_note = f"；{numbering.note}" if numbering else ""
     out = {
-        "service.smes_served": Fact("service.smes_served", n, evidence, conf,
-                                    f"{len(rows)}行，去重后{n}家" + (f"；{numbering}" if numbering else ""), details),
+        "service.smes_served": Fact("service.smes_served", n, evidence, conf, f"{r}行，去重后{n}家{rows_note}", details),
         "service.small_micro_share": Fact("service.small_micro_share", round(small_micro / sized, 6) if sized else 0.0,
-                                          evidence, conf, sm_note, details),
+                                          evidence, conf, sm_note + rows_note, details),
     }
     if pw_known:
         # an unreadable 是/否 cell counts as 否: OCR garbles the denser 否 far more often than 是
-        unknown_pw = len(rows) - len(pw_known)
-        pw_note = f"公益或低收费{pw_yes}次/共{len(rows)}次" + (f"（其中{unknown_pw}次无法识别）" if unknown_pw else "")
+        unknown_pw = r - len(pw_known)
+        pw_note = f"公益或低收费{pw_yes}次/共{r}次" + (f"（其中{unknown_pw}次无法识别）" if unknown_pw else "")
         out["service.public_welfare_share"] = Fact(
-            "service.public_welfare_share", round(pw_yes / len(rows), 6), evidence, conf, pw_note, details)
+            "service.public_welfare_share", round(pw_yes / r, 6), evidence, conf, pw_note + rows_note, details)
     return out
 
 
-def _numbering_mismatch(rows: list[ClientRow]) -> str | None:
-    """On an OCR'd list whose rows mostly show their 序号: a note when the numbers do not run 1..rows
-    once each, without a gap (a row lost, a fragment taken for a row), else None. A gap may also be a
-    number OCR missed on a row it read: the count is then only unsure, never changed. Rows whose
+def _share_bounds(yes: int, unknown: int, total: int, lost: int, extra: int) -> tuple[float, float]:
+    """Lowest and highest share: unknown cells either way, `lost` unread rows either way, and `extra`
+    rows (fragments or rows read twice) taken out as yes rows (lowest) or as no rows (highest)."""
+    base = max(1, total - extra + lost)
+    return max(0, yes - extra) / base, min(1.0, (yes + unknown + lost) / base)
+
+
+@dataclass(frozen=True)
+class _Numbering:
+    note: str
+    holes: int  # numbers not seen below the top one: rows perhaps lost
+    twice: int  # numbers seen twice: rows perhaps read twice
+
+
+def _numbering_mismatch(rows: list[ClientRow]) -> _Numbering | None:
+    """On an OCR'd list whose rows mostly show their 序号: what the numbers say when they do not run
+    1..rows once each, without a gap (a row lost, a fragment taken for a row), else None. A gap may also
+    be a number OCR missed on a row it read: the count is then only unsure, never changed. Rows whose
     number was unread do not fill gaps: a lost page's rows and a garbled line both leave such rows."""
     if not any(r.evidence.source is not None and r.evidence.source.value == "ocr" for r in rows):
         return None
@@ -460,8 +474,12 @@ def _numbering_mismatch(rows: list[ClientRow]) -> str | None:
     twice, holes = len(numbers) - len(seen), top - len(seen)
     if not twice and top == n and not holes:
         return None
-    return f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes else "") + \
-        (f"，{twice}个序号重复" if twice else "") + "，可能有行漏识或多识"
+    if not twice and not holes:  # numbers run 1..top once each but rows are more: the extra rows are unnumbered
+        twice = n - top if n > top else 0
+        holes = top - n if top > n else 0
+    note = f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes else "") + \
+        (f"，{twice}个序号重复" if len(numbers) > len(seen) else "") + "，可能有行漏识或多识"
+    return _Numbering(note, holes, twice)
 
 
 def _plausible(serial: int | None, rows: int) -> int | None:

@@ -176,27 +176,34 @@ def test_small_micro_share_is_estimated_over_readable_sizes_with_honest_bounds()
     assert "无法识别" in f.note
 
 
-def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_is_not_sure():
-    from extractors.facts.clients import NUMBERING_CONF, ClientRow, client_facts
+def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_widens_the_bounds():
+    from extractors.facts.clients import ClientRow, client_facts
     from extractors.models import Evidence, PageSource
 
-    def row(i, serial, source=PageSource.OCR):
-        return ClientRow(f"宁波测试{i}有限公司", None, "small", False,
+    def row(i, serial, source=PageSource.OCR, size="small"):
+        return ClientRow(f"宁波测试{i}有限公司", None, size, False,
                          Evidence("list.jpg", 1, "row", confidence=0.98, source=source), serial)
 
     whole = [row(i, i) for i in range(1, 11)]
-    assert client_facts(whole)["service.smes_served"].confidence == 0.98
-    assert client_facts(whole)["service.smes_served"].details["numbering"] is None
+    f = client_facts(whole)["service.smes_served"]
+    assert f.confidence == 0.98 and f.details["numbering"] is None and f.details["smes_served_bounds"] == (10, 10)
     lost = whole[:4] + whole[5:]  # row 5 not read: 9 rows numbered up to 10
     f = client_facts(lost)["service.smes_served"]
-    assert f.value == 9 and f.confidence == NUMBERING_CONF and "序号至10" in f.note
+    assert f.value == 9 and f.confidence == 0.98 and "序号至10" in f.note
+    assert f.details["smes_served_bounds"] == (9, 10)
+    # 9 small rows read and one lost: the share is 90-100 % whatever the lost row was
+    assert f.details["small_micro_bounds"] == (0.9, 1.0)
     extra = whole + [row(99, 7)]  # a fragment taken for a row, with a number read twice
-    assert "重复" in client_facts(extra)["service.smes_served"].note
+    f = client_facts(extra)["service.smes_served"]
+    assert "重复" in f.note and f.details["smes_served_bounds"] == (10, 11)
     # rows 4-5 lost, an unnumbered row read (a later page's): 9 rows numbered to 10, two gaps
     gaps = whole[:3] + whole[5:] + [row(50, None)]
     assert "缺2个序号" in client_facts(gaps)["service.smes_served"].note
     # a number out of range is unreadable, not a row 97: still a gap
     assert "缺1个序号" in client_facts(whole[:4] + [row(5, 97)] + whole[5:])["service.smes_served"].note
+    # more rows than numbers, each number once: the unnumbered rows may be fragments
+    f = client_facts(whole + [row(11, None, size="medium")])["service.smes_served"]
+    assert f.details["smes_served_bounds"] == (10, 11)
     # text-layer lists are read as written: no check
     typed = [row(i, i, PageSource.TEXT_LAYER) for i in range(1, 11) if i != 5]
     assert client_facts(typed)["service.smes_served"].details["numbering"] is None

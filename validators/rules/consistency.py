@@ -146,6 +146,11 @@ def smes(ctx: RuleContext) -> Finding:
         if f.value != d.value:
             mismatches.append((f"{w}载明{f.value}家", f))
     facts = [d, o] + [f for _, f in stated]
+    if o is not None and o.value != d.value and len(mismatches) == 1:
+        lo, hi = o.details.get("smes_served_bounds", (o.value, o.value))
+        if lo <= d.value <= hi:  # the list's 序号 show rows that may have been lost or read twice
+            return finding("X-SMES", O.REVIEW, f"{t}：申报{d.value}家，名单核实值在{lo}至{hi}家之间（{o.note}），需人工核对",
+                           *facts, declared=d.value, observed=o.value, reason="unreadable_cells")
     if mismatches:
         if ctx.low(*(f for _, f in mismatches)):
             return low_conf_review("X-SMES", t, *facts, declared=d.value, observed=o and o.value)

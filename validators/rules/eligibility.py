@@ -109,10 +109,10 @@ def _minimum(rule: str, t: str, name: str, threshold: str, fmt) -> callable:
         need = ctx.ruleset.t(threshold)
         d = ctx.facts.declared.get(name)
         lo, hi = f.details.get(name.split(".")[-1].replace("_share", "") + "_bounds", (f.value, f.value)) \
-            if isinstance(f.value, float) else (f.value, f.value)
+            if isinstance(f.value, int | float) else (f.value, f.value)
         note = f"（{f.note}）" if f.note else ""
         if lo < need <= hi:
-            return finding(rule, O.REVIEW, f"{t}：部分行的规模或收费类型无法识别，核实值在{fmt(lo)}至{fmt(hi)}之间{note}，需人工核对",
+            return finding(rule, O.REVIEW, f"{t}：名单部分行无法确认，核实值在{fmt(lo)}至{fmt(hi)}之间{note}，需人工核对",
                            f, declared=d and d.value, observed=f.value, reason="unreadable_cells")
         ok = f.value >= need
         # a weak reading decides nothing on its own; the declared value agreeing with it corroborates it
