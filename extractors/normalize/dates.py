@@ -26,7 +26,9 @@ _DATE_RE = re.compile(
     rf"(?<!\d)(?P<y>\d{{4}})\s*年{_SPECK}(?P<m>\d{{1,2}}){_SPECK_BEFORE}月{_SPECK}(?P<d>\d{{1,2}})(?!\d)"
     rf"(?:{_SPECK_BEFORE}[日号])?"
     r"|(?<![\d.])(?P<y2>\d{4})\s*(?P<sep>[-./])\s*(?P<m2>\d{1,2})\s*(?P=sep)\s*(?P<d2>\d{1,2})(?!\d)"
-    rf"|(?P<y3>{_CN_YEAR})\s*年{_SPECK}(?P<m3>{_CN_MD})\s*月{_SPECK}(?P<d3>{_CN_MD})\s*[日号]"
+    # 日 misread ("十八晶") ends the day too when a character follows that is no numeral; a day ending in
+    # 十 may have lost its last digit ("十[八]"), so it needs its 日
+    rf"|(?P<y3>{_CN_YEAR})\s*年{_SPECK}(?P<m3>{_CN_MD})\s*月{_SPECK}(?P<d3>{_CN_MD})(?:\s*[日号]|(?<!十)(?=[^〇零一二三四五六七八九十\s]))"
 )
 
 

@@ -146,3 +146,11 @@ def test_terms_round_trip(a: date, b: date, style: int) -> None:
     assert parse_term(f"{ra}至{rb}") == (a, b, False)
     assert parse_term(f"自{ra}起至{rb}止") == (a, b, False)
     assert parse_term(f"{ra}至长期") == (a, None, True)
+
+
+def test_a_chinese_date_whose_day_mark_was_misread_still_ends_at_its_day() -> None:
+    # 日 read as 晶 on a 150 dpi form: the day ends where a character that is no numeral follows
+    assert [s.value for s in find_dates("成立时间二CO六年七月十八晶注册资本200万元")] == [date(2006, 7, 18)]
+    # a day ending in 十 may have lost its last digit (十[八]): without its 日 it is no date
+    assert find_dates("成立时间二〇〇六年七月十注册资本") == []
+    assert find_dates("成立时间二〇〇六年七月十") == []
