@@ -123,7 +123,12 @@ _MARK_BEFORE_SEP = re.compile(r"(?<=\d)[)）\]】'\"°·](?=\s*[-./])")
 _COMMA_FOR_SEP = re.compile(r"(?<=(?:19|20)\d\d)[,，](?=\d{1,2}([-./])\d)")
 
 
+# ... and a speck inside a Chinese year ("二〇.二五年"): moved out before 年 as a space, same length
+_MARK_IN_CN_YEAR = re.compile(r"(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{1,3})[.·,，'`]([〇零一二三四五六七八九]{1,3})(\s*)年")
+
+
 def _mend_separators(t: str) -> str:
+    t = _MARK_IN_CN_YEAR.sub(lambda m: m[1] + m[2] + " " + m[3] + "年" if len(m[1] + m[2]) == 4 else m[0], t)
     t = _MARK_BEFORE_SEP.sub(" ", t)
     return _COMMA_FOR_SEP.sub(lambda m: m[1], t)
 

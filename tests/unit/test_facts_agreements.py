@@ -187,3 +187,10 @@ def test_a_term_whose_start_day_and_until_were_lost_is_split_at_the_second_year(
     # month and day belong to the end; read as the start's they made the end one day early
     t = read_term("租赁期限为2年,自二0一九年二二二一年一月八日止。")
     assert t.end == date(2021, 1, 8) and t.start == date(2019, 1, 9) and t.from_length
+
+
+def test_a_speck_inside_a_chinese_year_keeps_the_year() -> None:
+    # "二〇二五年" with a speck read as "." and the month lost: the end is in 2025, so valid late 2023
+    t = read_term("本协议有效期自二0二二年六月十三日至二0.二五年1二日II期满")
+    assert t.start == date(2022, 6, 13) and t.end_bounds == (date(2025, 1, 1), date(2025, 12, 31))
+    assert t.valid_on(date(2023, 11, 8)) is True
