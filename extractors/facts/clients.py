@@ -415,13 +415,15 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
     confs = sorted(c.evidence.confidence for c in rows if c.evidence.confidence is not None)
     conf = confs[len(confs) // 2] if confs else None
     numbering = _numbering_mismatch(rows)
-    # Rows lost or added in reading a scanned list (the 序号 show how many at most) widen the bounds, as
-    # unreadable cells do: the rules decide only when the whole range is on one side.
-    lost, extra = (numbering.holes, numbering.twice) if numbering else (0, 0)
+    # Unreadable cells give the bounds; rows perhaps lost or added in reading a scanned list (the 序号 show
+    # how many at most) give the wider row bounds: a value clear of the threshold across them is decided.
+    lost, extra = (numbering.holes, numbering.extra) if numbering else (0, 0)
     invalid = [c.uscc for c in rows if c.uscc and not validate_uscc(c.uscc).valid]
-    details = {"smes_served_bounds": (max(0, n - extra), n + lost),
-               "small_micro_bounds": _share_bounds(small_micro, unknown_size, n, lost, extra),
-               "public_welfare_bounds": _share_bounds(pw_yes, r - len(pw_known), r, lost, extra),
+    details = {"small_micro_bounds": _share_bounds(small_micro, unknown_size, n, 0, 0),
+               "public_welfare_bounds": _share_bounds(pw_yes, r - len(pw_known), r, 0, 0),
+               "smes_served_row_bounds": (max(0, n - extra), n + lost),
+               "small_micro_row_bounds": _share_bounds(small_micro, unknown_size, n, lost, extra),
+               "public_welfare_row_bounds": _share_bounds(pw_yes, r - len(pw_known), r, lost, extra),
                "rows": r, "distinct": n, "small_micro": small_micro, "unknown_size": unknown_size,
                "public_welfare_rows": pw_yes, "public_welfare_unknown": r - len(pw_known),
                "invalid_codes": invalid, "duplicates": r - n, "numbering": numbering and numbering.note}
@@ -447,7 +449,7 @@ def client_facts(rows: list[ClientRow]) -> dict[str, Fact]:
 
 def _share_bounds(yes: int, unknown: int, total: int, lost: int, extra: int) -> tuple[float, float]:
     """Lowest and highest share: unknown cells either way, `lost` unread rows either way, and `extra`
-    rows (fragments or rows read twice) taken out as yes rows (lowest) or as no rows (highest)."""
+    rows (perhaps fragments) taken out as yes rows (lowest) or as no rows (highest)."""
     base = max(1, total - extra + lost)
     return max(0, yes - extra) / base, min(1.0, (yes + unknown + lost) / base)
 
@@ -456,7 +458,7 @@ def _share_bounds(yes: int, unknown: int, total: int, lost: int, extra: int) -> 
 class _Numbering:
     note: str
     holes: int  # numbers not seen below the top one: rows perhaps lost
-    twice: int  # numbers seen twice: rows perhaps read twice
+    extra: int  # rows beyond the top number: fragments perhaps taken for rows
 
 
 def _numbering_mismatch(rows: list[ClientRow]) -> _Numbering | None:
@@ -474,12 +476,11 @@ def _numbering_mismatch(rows: list[ClientRow]) -> _Numbering | None:
     twice, holes = len(numbers) - len(seen), top - len(seen)
     if not twice and top == n and not holes:
         return None
-    if not twice and not holes:  # numbers run 1..top once each but rows are more: the extra rows are unnumbered
-        twice = n - top if n > top else 0
-        holes = top - n if top > n else 0
+    # A number seen twice is most often a misread one (3 for 13): rows read twice are one client already
+    # (counted once by code or name), so only rows beyond the top number may be extra.
     note = f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes else "") + \
-        (f"，{twice}个序号重复" if len(numbers) > len(seen) else "") + "，可能有行漏识或多识"
-    return _Numbering(note, holes, twice)
+        (f"，{twice}个序号重复" if twice else "") + "，可能有行漏识或多识"
+    return _Numbering(note, holes, max(0, n - top))
 
 
 def _plausible(serial: int | None, rows: int) -> int | None:

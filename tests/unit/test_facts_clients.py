@@ -186,16 +186,17 @@ def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_widens_the_bound
 
     whole = [row(i, i) for i in range(1, 11)]
     f = client_facts(whole)["service.smes_served"]
-    assert f.confidence == 0.98 and f.details["numbering"] is None and f.details["smes_served_bounds"] == (10, 10)
+    assert f.confidence == 0.98 and f.details["numbering"] is None and f.details["smes_served_row_bounds"] == (10, 10)
     lost = whole[:4] + whole[5:]  # row 5 not read: 9 rows numbered up to 10
     f = client_facts(lost)["service.smes_served"]
     assert f.value == 9 and f.confidence == 0.98 and "序号至10" in f.note
-    assert f.details["smes_served_bounds"] == (9, 10)
+    assert f.details["smes_served_row_bounds"] == (9, 10)
     # 9 small rows read and one lost: the share is 90-100 % whatever the lost row was
-    assert f.details["small_micro_bounds"] == (0.9, 1.0)
+    assert f.details["small_micro_row_bounds"] == (0.9, 1.0) and f.details["small_micro_bounds"] == (1.0, 1.0)
     extra = whole + [row(99, 7)]  # a fragment taken for a row, with a number read twice
     f = client_facts(extra)["service.smes_served"]
-    assert "重复" in f.note and f.details["smes_served_bounds"] == (10, 11)
+    # a number seen twice is mostly a misread one: the fragment is told by the rows beyond the top number
+    assert "重复" in f.note and f.details["smes_served_row_bounds"] == (10, 11)
     # rows 4-5 lost, an unnumbered row read (a later page's): 9 rows numbered to 10, two gaps
     gaps = whole[:3] + whole[5:] + [row(50, None)]
     assert "缺2个序号" in client_facts(gaps)["service.smes_served"].note
@@ -203,7 +204,7 @@ def test_a_scanned_list_whose_numbering_disagrees_with_its_rows_widens_the_bound
     assert "缺1个序号" in client_facts(whole[:4] + [row(5, 97)] + whole[5:])["service.smes_served"].note
     # more rows than numbers, each number once: the unnumbered rows may be fragments
     f = client_facts(whole + [row(11, None, size="medium")])["service.smes_served"]
-    assert f.details["smes_served_bounds"] == (10, 11)
+    assert f.details["smes_served_row_bounds"] == (10, 11)
     # text-layer lists are read as written: no check
     typed = [row(i, i, PageSource.TEXT_LAYER) for i in range(1, 11) if i != 5]
     assert client_facts(typed)["service.smes_served"].details["numbering"] is None

@@ -108,15 +108,20 @@ def _minimum(rule: str, t: str, name: str, threshold: str, fmt) -> callable:
             return _declared_only(rule, t, ctx, name)
         need = ctx.ruleset.t(threshold)
         d = ctx.facts.declared.get(name)
-        lo, hi = f.details.get(name.split(".")[-1].replace("_share", "") + "_bounds", (f.value, f.value)) \
-            if isinstance(f.value, int | float) else (f.value, f.value)
+        key = name.split(".")[-1].replace("_share", "")
+        lo, hi = f.details.get(f"{key}_bounds", (f.value, f.value)) if isinstance(f.value, float) else (f.value, f.value)
         note = f"（{f.note}）" if f.note else ""
         if lo < need <= hi:
-            return finding(rule, O.REVIEW, f"{t}：名单部分行无法确认，核实值在{fmt(lo)}至{fmt(hi)}之间{note}，需人工核对",
+            return finding(rule, O.REVIEW, f"{t}：部分行的规模或收费类型无法识别，核实值在{fmt(lo)}至{fmt(hi)}之间{note}，需人工核对",
                            f, declared=d and d.value, observed=f.value, reason="unreadable_cells")
         ok = f.value >= need
         # a weak reading decides nothing on its own; the declared value agreeing with it corroborates it
-        if ctx.low(f) and not (d is not None and _agrees(d.value, f.value)):
+        corroborated = d is not None and _agrees(d.value, f.value)
+        rlo, rhi = f.details.get(f"{key}_row_bounds", (lo, hi))
+        if rlo < need <= rhi and not corroborated:  # rows perhaps lost or added could move it across
+            return finding(rule, O.REVIEW, f"{t}：名单序号与识别出的行数不一致，核实值可能在{fmt(rlo)}至{fmt(rhi)}之间{note}，"
+                           "需人工核对", f, declared=d and d.value, observed=f.value, reason="unreadable_cells")
+        if ctx.low(f) and not corroborated:
             return low_conf_review(rule, t, f, declared=d and d.value, observed=f.value)
         msg = f"{t}：核实值{fmt(f.value)}{note}，要求不低于{fmt(need)}"
         return finding(rule, O.PASS if ok else O.FAIL, msg, f, declared=d and d.value, observed=f.value)
