@@ -59,7 +59,7 @@ def person_name(value: str) -> tuple[str, int] | None:
     return name, value.find(name[0])
 
 
-_OPEN, _CLOSE = "[【(（", "]】)）"
+_OPEN, _CLOSE = "[【(（〈《", "]】)）〉》"  # 〈《 are OCR's readings of a bracket too
 
 
 def _mark(s: str) -> str | None:
@@ -105,7 +105,10 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
     after_last = _mark(text[hits[-1][1]: hits[-1][1] + 3])
     # boxes after their options mark the last option too ("认定( )"); a lone tick between two
     # options ("入库培育 √认定") belongs to the option after it
-    suffix = before_first is None and after_last is not None
+    # ... and so do brackets after the first option when none stands before it ("信息咨询( )技术创新"):
+    # the last one's bracket may be lost ("信息化应用)")
+    bracket_after_first = len(hits) > 1 and any(ch in _OPEN for ch in text[first_end: hits[1][0]])
+    suffix = before_first is None and (after_last is not None or bracket_after_first)
     marks: list[tuple[str, str | None]] = []
     for i, (start, end, name) in enumerate(hits):
         if suffix:
