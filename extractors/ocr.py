@@ -38,6 +38,7 @@ from extractors.engines import rapidocr as rapid
 from extractors.engines import tesseract as tess
 from extractors.models import BBox, Cell, Line, Page, PageSource, Table, Word
 from extractors.normalize.uscc import find_usccs
+from extractors.reread import needs_reread
 from extractors.tables import aligned_tables, grid_tables, group_into_lines, make_line
 from extractors.text import normalize_text
 from intake.models import Problem
@@ -246,7 +247,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
-            if sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf]
+            if needs_reread(sg.words, sg.spanned, ctx.cascade_conf, ctx.low_conf)]
     if not todo:
         return unchanged, 0
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
