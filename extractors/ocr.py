@@ -9,7 +9,8 @@ Engines (`ExtractionContext.engine`):
   lines or wide gaps) holding a word below `cascade_conf` is re-read by RapidOCR's recogniser on
   a crop of the deskewed grayscale page, and replaced when RapidOCR is more confident. Tesseract
   misreads names and digits on 200-300 dpi scans; recognition on crops costs far less than
-  RapidOCR's full detection.
+  RapidOCR's full detection. A page fed in upside down is told first by RapidOCR's direction
+  classifier on a few line crops (extractors.upside_down) and turned before tesseract reads it.
 - rapidocr: RapidOCR detection + recognition on the whole page (several times slower on CPU).
 Tables are built from the final words in every case, so cells carry the replaced text.
 """
@@ -41,10 +42,11 @@ from extractors.normalize.uscc import find_usccs
 from extractors.reread import needs_reread
 from extractors.tables import aligned_tables, grid_tables, group_into_lines, make_line
 from extractors.text import normalize_text
+from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "13"
+OCR_PIPELINE_VERSION = "14"
 
 log = logging.getLogger(__name__)
 
@@ -428,6 +430,8 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
         else:
             engine = tess.engine_name(ctx.lang)
             prep = imaging.prepare(gray, rot, binary=binary)
+            if ctx.engine is OcrEngine.CASCADE and not osd_done and looks_upside_down(prep, threads):
+                prep, rot = imaging.half_turn(prep), 180  # spares tesseract a reading of it upside down, and OSD
             tw = _words(prep.ocr_image, ctx, deadline)
             tries: list[int] = []
             if sideways:  # lines run down the page and OSD has no opinion: read it turned both ways
