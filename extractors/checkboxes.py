@@ -63,9 +63,8 @@ def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbo
     min_side, max_side = (SMALL_SIDE, MIN_SIDE) if small else (MIN_SIDE, MAX_SIDE)
     k = max(3, round(min_side * char_h * 0.6))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
-    _, _, st, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
     found: list[Checkbox] = []
-    for x, y, w, h, _ in st[1:]:
+    for (x, y, w, h), _start in _blobs(vert):
         if not (min_side * char_h <= h < max_side * char_h and w <= 0.3 * char_h):
             continue
         gap = round((SMALL_GAP if small else GAP_BEFORE) * char_h)
@@ -84,14 +83,38 @@ def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbo
 
 def _solid_squares(ink: np.ndarray, char_h: float) -> list[Checkbox]:
     """■: a filled square has no sides to anchor on; it is a square blob of solid ink."""
-    _, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     gap = round(GAP_BEFORE * char_h)
     out = []
-    for x, y, w, h, area in st[1:]:
-        if (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and abs(w - h) <= SQUARE * h and area >= FILLED * w * h
+    for (x, y, w, h), start in _blobs(ink):
+        if (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and abs(w - h) <= SQUARE * h
+                and _area(ink, x, y, w, h, start) >= FILLED * w * h
                 and not (x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02)):
             out.append(Checkbox(BBox(float(x), float(y), float(x + w), float(y + h)), True))
     return out
+
+
+def _blobs(ink: np.ndarray) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
+    """Bounding box (x, y, w, h) of every 8-connected blob of ink, top to bottom, with one of its pixels.
+
+    Found as the blobs' outer borders (findContours): the same boxes as connectedComponentsWithStats
+    in a quarter of the time on a page, which pays for writing a label for every pixel."""
+    contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return []
+    outer = [c for c, link in zip(contours, hierarchy[0], strict=True) if link[3] < 0]  # holes have a parent
+    blobs = [(cv2.boundingRect(c), (int(c[0, 0, 0]), int(c[0, 0, 1]))) for c in outer]
+    return sorted(blobs, key=lambda b: (b[0][1], b[0][0], b[0][2], b[0][3]))
+
+
+def _area(ink: np.ndarray, x: int, y: int, w: int, h: int, start: tuple[int, int]) -> int:
+    """Pixels of the blob through `start` whose box is (x, y, w, h): labelled within the box only,
+    and only when the box holds ink enough to pass FILLED at all (a glyph's box does not)."""
+    box = ink[y:y + h, x:x + w]
+    total = int(box.sum())
+    if total < FILLED * w * h:
+        return total  # an upper bound of the blob's own pixels, already too few
+    _, labels = cv2.connectedComponents(box, connectivity=8)
+    return int((labels == labels[start[1] - y, start[0] - x]).sum())
 
 
 def _square_from_side(ink: np.ndarray, sx0: int, sx1: int, y0: int, y1: int, as_left: bool) -> BBox | None:
