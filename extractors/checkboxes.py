@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.imaging import paper_level, remove_lines
+from extractors.imaging import blob_boxes, paper_level, remove_lines
 from extractors.models import BBox
 
 FAINT_INK = 0.8  # darker than this share of the local paper counts as ink here
@@ -64,7 +64,7 @@ def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbo
     k = max(3, round(min_side * char_h * 0.6))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
     found: list[Checkbox] = []
-    for (x, y, w, h), _start in _blobs(vert):
+    for (x, y, w, h), _start in blob_boxes(vert):
         if not (min_side * char_h <= h < max_side * char_h and w <= 0.3 * char_h):
             continue
         gap = round((SMALL_GAP if small else GAP_BEFORE) * char_h)
@@ -85,25 +85,12 @@ def _solid_squares(ink: np.ndarray, char_h: float) -> list[Checkbox]:
     """■: a filled square has no sides to anchor on; it is a square blob of solid ink."""
     gap = round(GAP_BEFORE * char_h)
     out = []
-    for (x, y, w, h), start in _blobs(ink):
+    for (x, y, w, h), start in blob_boxes(ink):
         if (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and abs(w - h) <= SQUARE * h
                 and _area(ink, x, y, w, h, start) >= FILLED * w * h
                 and not (x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02)):
             out.append(Checkbox(BBox(float(x), float(y), float(x + w), float(y + h)), True))
     return out
-
-
-def _blobs(ink: np.ndarray) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
-    """Bounding box (x, y, w, h) of every 8-connected blob of ink, top to bottom, with one of its pixels.
-
-    Found as the blobs' outer borders (findContours): the same boxes as connectedComponentsWithStats
-    in a quarter of the time on a page, which pays for writing a label for every pixel."""
-    contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
-        return []
-    outer = [c for c, link in zip(contours, hierarchy[0], strict=True) if link[3] < 0]  # holes have a parent
-    blobs = [(cv2.boundingRect(c), (int(c[0, 0, 0]), int(c[0, 0, 1]))) for c in outer]
-    return sorted(blobs, key=lambda b: (b[0][1], b[0][0], b[0][2], b[0][3]))
 
 
 def _area(ink: np.ndarray, x: int, y: int, w: int, h: int, start: tuple[int, int]) -> int:

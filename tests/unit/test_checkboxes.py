@@ -7,7 +7,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors import imaging
-from extractors.checkboxes import _area, _blobs, find_checkboxes
+from extractors.checkboxes import _area, find_checkboxes
+from extractors.imaging import blob_boxes
 from tests.unit.test_extract_fixtures import FONT_PATH
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -79,8 +80,8 @@ def test_generated_form_scanned(font: str, check: str, layout: str, dpi: int):
     assert ticks[1] + ticks[2] == [c in spec.categories for c in CATEGORIES]
 
 
-def test_blobs_are_the_connected_components_boxes_with_exact_areas() -> None:
-    """_blobs (outer borders) finds the boxes connectedComponentsWithStats does; _area counts a
+def test_blob_boxes_are_the_connected_components_boxes_and_areas_exact() -> None:
+    """blob_boxes (outer borders) finds the boxes connectedComponentsWithStats does; _area counts a
     blob's own pixels even where another blob reaches into its box or it has holes."""
     rng = np.random.default_rng(3)
     ink = (rng.random((120, 160)) < 0.08).astype(np.uint8)
@@ -90,7 +91,7 @@ def test_blobs_are_the_connected_components_boxes_with_exact_areas() -> None:
     ink[60:90, 100:102] = 1  # an L whose box another blob reaches into
     ink[88:90, 100:130] = 1
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    blobs = _blobs(ink)
+    blobs = blob_boxes(ink)
     assert sorted(b for b, _ in blobs) == sorted(tuple(int(v) for v in s[:4]) for s in stats[1:])
     for (x, y, w, h), start in blobs:
         assert ink[start[1], start[0]]
