@@ -230,17 +230,18 @@ def _cell_dividers(inv: np.ndarray, hm: np.ndarray, char_h: float) -> np.ndarray
     """Vertical rules one table row tall (法定代表人 | 黎磊 on a 150 dpi form): shorter than the kernel above,
     they stayed in the OCR image and read as "|". A vertical run of at least a character height that
     meets a horizontal rule at both ends is a divider; a tick box's sides meet only its own short edges."""
-    short = cv2.morphologyEx(inv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(12, int(char_h)))))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
-    if n <= 1 or not hm.any():
+    if not hm.any():
         return np.zeros_like(inv)
+    short = cv2.morphologyEx(inv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(12, int(char_h)))))
     reach = max(3, int(0.15 * char_h))
     rules = cv2.dilate(hm, np.ones((2 * reach + 1, 3), np.uint8)) > 0
-    kept = [k for k in range(1, n)
-            if stats[k, 2] <= 0.3 * char_h  # a line, not a blob
-            and rules[stats[k, 1], stats[k, 0]:stats[k, 0] + stats[k, 2]].any()
-            and rules[min(stats[k, 1] + stats[k, 3] - 1, rules.shape[0] - 1), stats[k, 0]:stats[k, 0] + stats[k, 2]].any()]
-    return np.where(np.isin(labels, kept), 255, 0).astype(inv.dtype)
+    kept = [start for (x, y, w, h), start in blob_boxes(short)
+            if w <= 0.3 * char_h  # a line, not a blob
+            and rules[y, x:x + w].any() and rules[min(y + h - 1, rules.shape[0] - 1), x:x + w].any()]
+    marked = short.copy()
+    for start in kept:  # each kept run marked by filling it from one of its pixels (8-connected, as found)
+        cv2.floodFill(marked, None, start, 128, 0, 0, 8)
+    return np.where(marked == 128, 255, 0).astype(inv.dtype)
 
 
 def remove_lines(binary: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray) -> np.ndarray:
