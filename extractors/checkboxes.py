@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.imaging import paper_level, remove_lines
+from extractors.imaging import blob_boxes, paper_level, remove_lines
 from extractors.models import BBox
 
 FAINT_INK = 0.8  # darker than this share of the local paper counts as ink here
@@ -63,9 +63,8 @@ def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbo
     min_side, max_side = (SMALL_SIDE, MIN_SIDE) if small else (MIN_SIDE, MAX_SIDE)
     k = max(3, round(min_side * char_h * 0.6))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
-    _, _, st, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
     found: list[Checkbox] = []
-    for x, y, w, h, _ in st[1:]:
+    for (x, y, w, h), _start in blob_boxes(vert):
         if not (min_side * char_h <= h < max_side * char_h and w <= 0.3 * char_h):
             continue
         gap = round((SMALL_GAP if small else GAP_BEFORE) * char_h)
@@ -84,14 +83,25 @@ def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbo
 
 def _solid_squares(ink: np.ndarray, char_h: float) -> list[Checkbox]:
     """■: a filled square has no sides to anchor on; it is a square blob of solid ink."""
-    _, _, st, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     gap = round(GAP_BEFORE * char_h)
     out = []
-    for x, y, w, h, area in st[1:]:
-        if (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and abs(w - h) <= SQUARE * h and area >= FILLED * w * h
+    for (x, y, w, h), start in blob_boxes(ink):
+        if (MIN_SIDE * char_h <= h <= MAX_SIDE * char_h and abs(w - h) <= SQUARE * h
+                and _area(ink, x, y, w, h, start) >= FILLED * w * h
                 and not (x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02)):
             out.append(Checkbox(BBox(float(x), float(y), float(x + w), float(y + h)), True))
     return out
+
+
+def _area(ink: np.ndarray, x: int, y: int, w: int, h: int, start: tuple[int, int]) -> int:
+    """Pixels of the blob through `start` whose box is (x, y, w, h): labelled within the box only,
+    and only when the box holds ink enough to pass FILLED at all (a glyph's box does not)."""
+    box = ink[y:y + h, x:x + w]
+    total = int(box.sum())
+    if total < FILLED * w * h:
+        return total  # an upper bound of the blob's own pixels, already too few
+    _, labels = cv2.connectedComponents(box, connectivity=8)
+    return int((labels == labels[start[1] - y, start[0] - x]).sum())
 
 
 def _square_from_side(ink: np.ndarray, sx0: int, sx1: int, y0: int, y1: int, as_left: bool) -> BBox | None:

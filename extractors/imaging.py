@@ -112,11 +112,22 @@ def binarize(gray: np.ndarray) -> np.ndarray:
     return out
 
 
+def blob_boxes(ink: np.ndarray) -> list[tuple[tuple[int, int, int, int], tuple[int, int]]]:
+    """Bounding box (x, y, w, h) of every 8-connected blob of ink, top to bottom, with one of its pixels.
+
+    Found as the blobs' outer borders (findContours): the same boxes as connectedComponentsWithStats
+    in a quarter of the time on a page, which pays for writing a label for every pixel."""
+    contours, hierarchy = cv2.findContours(ink, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return []
+    outer = [c for c, link in zip(contours, hierarchy[0], strict=True) if link[3] < 0]  # holes have a parent
+    blobs = [(cv2.boundingRect(c), (int(c[0, 0, 0]), int(c[0, 0, 1]))) for c in outer]
+    return sorted(blobs, key=lambda b: (b[0][1], b[0][0], b[0][2], b[0][3]))
+
+
 def char_height(binary: np.ndarray) -> float:
-    inv = (binary < 128).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=8)
-    hs = stats[1:, cv2.CC_STAT_HEIGHT]
-    ws = stats[1:, cv2.CC_STAT_WIDTH]
+    boxes = np.array([b for b, _ in blob_boxes((binary < 128).astype(np.uint8))], dtype=np.int64).reshape(-1, 4)
+    hs, ws = boxes[:, 3], boxes[:, 2]
     keep = (hs >= 6) & (hs < binary.shape[0] / 10) & (ws < 4 * hs)
     # Radicals make components smaller than characters; the upper quantile is closer to a glyph.
     return float(np.percentile(hs[keep], 80)) if keep.sum() >= 10 else 30.0
@@ -221,17 +232,18 @@ def _cell_dividers(inv: np.ndarray, hm: np.ndarray, char_h: float) -> np.ndarray
     """Vertical rules one table row tall (法定代表人 | 黎磊 on a 150 dpi form): shorter than the kernel above,
     they stayed in the OCR image and read as "|". A vertical run of at least a character height that
     meets a horizontal rule at both ends is a divider; a tick box's sides meet only its own short edges."""
-    short = cv2.morphologyEx(inv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(12, int(char_h)))))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(short, connectivity=8)
-    if n <= 1 or not hm.any():
+    if not hm.any():
         return np.zeros_like(inv)
+    short = cv2.morphologyEx(inv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(12, int(char_h)))))
     reach = max(3, int(0.15 * char_h))
     rules = cv2.dilate(hm, np.ones((2 * reach + 1, 3), np.uint8)) > 0
-    kept = [k for k in range(1, n)
-            if stats[k, 2] <= 0.3 * char_h  # a line, not a blob
-            and rules[stats[k, 1], stats[k, 0]:stats[k, 0] + stats[k, 2]].any()
-            and rules[min(stats[k, 1] + stats[k, 3] - 1, rules.shape[0] - 1), stats[k, 0]:stats[k, 0] + stats[k, 2]].any()]
-    return np.where(np.isin(labels, kept), 255, 0).astype(inv.dtype)
+    kept = [start for (x, y, w, h), start in blob_boxes(short)
+            if w <= 0.3 * char_h  # a line, not a blob
+            and rules[y, x:x + w].any() and rules[min(y + h - 1, rules.shape[0] - 1), x:x + w].any()]
+    marked = short.copy()
+    for start in kept:  # each kept run marked by filling it from one of its pixels (8-connected, as found)
+        cv2.floodFill(marked, None, start, 128, 0, 0, 8)
+    return np.where(marked == 128, 255, 0).astype(inv.dtype)
 
 
 def remove_lines(binary: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray) -> np.ndarray:
@@ -264,6 +276,20 @@ def prepare(gray: np.ndarray, rotation_cw: int = 0, min_char_px: float = MIN_CHA
     binary, gray0, seal_ink = _without_seal_rings(binary, gray0, ch)
     hm, vm = ruling_masks(binary, ch)
     return Prepared(remove_lines(binary, hm, vm), gray0, hm, vm, m, ch, angle, rotation_cw % 360, seal_ink)
+
+
+def half_turn(prep: Prepared) -> Prepared:
+    """The prepared page turned 180°: every image flipped both ways (exact, ~10 ms), the matrix
+    extended to match; skew and character height are unchanged by a half turn."""
+    h, w = prep.ocr_image.shape[:2]
+
+    def flip(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a[::-1, ::-1])
+
+    turn = np.array([[-1.0, 0, w - 1], [0, -1.0, h - 1]])
+    return Prepared(flip(prep.ocr_image), flip(prep.gray), flip(prep.h_mask), flip(prep.v_mask),
+                    compose(turn, prep.matrix), prep.char_h, prep.skew_deg, (prep.rotation + 180) % 360,
+                    None if prep.seal_ink is None else flip(prep.seal_ink))
 
 
 def _without_seal_rings(binary: np.ndarray, gray: np.ndarray,

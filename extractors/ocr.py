@@ -9,7 +9,8 @@ Engines (`ExtractionContext.engine`):
   lines or wide gaps) holding a word below `cascade_conf` is re-read by RapidOCR's recogniser on
   a crop of the deskewed grayscale page, and replaced when RapidOCR is more confident. Tesseract
   misreads names and digits on 200-300 dpi scans; recognition on crops costs far less than
-  RapidOCR's full detection.
+  RapidOCR's full detection. A page fed in upside down is told first by RapidOCR's direction
+  classifier on a few line crops (extractors.upside_down) and turned before tesseract reads it.
 - rapidocr: RapidOCR detection + recognition on the whole page (several times slower on CPU).
 Tables are built from the final words in every case, so cells carry the replaced text.
 """
@@ -39,8 +40,10 @@ from extractors.engines import rapidocr as rapid
 from extractors.engines import tesseract as tess
 from extractors.models import BBox, Cell, Line, Page, PageSource, Table, Word
 from extractors.normalize.uscc import find_usccs
+from extractors.reread import needs_reread
 from extractors.tables import aligned_tables, grid_tables, group_into_lines, make_line
 from extractors.text import normalize_text
+from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
@@ -256,7 +259,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
-            if sg.spanned or not sg.words or min(w.conf or 0.0 for w in sg.words) < ctx.cascade_conf]
+            if needs_reread(sg.words, sg.spanned, ctx.cascade_conf, ctx.low_conf)]
     if not todo:
         return unchanged, 0
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
@@ -438,6 +441,8 @@ def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str
         else:
             engine = tess.engine_name(ctx.lang)
             prep = imaging.prepare(gray, rot, binary=binary)
+            if ctx.engine is OcrEngine.CASCADE and not osd_done and looks_upside_down(prep, threads):
+                prep, rot = imaging.half_turn(prep), 180  # spares tesseract a reading of it upside down, and OSD
             tw = _words(prep.ocr_image, ctx, deadline)
             tries: list[int] = []
             if sideways:  # lines run down the page and OSD has no opinion: read it turned both ways

@@ -129,6 +129,26 @@ def recognize_lines(gray: np.ndarray, boxes: Sequence[Box], threads: int = 0, pa
     return out
 
 
+def text_directions(gray: np.ndarray, boxes: Sequence[Box], threads: int = 0, pad: int = 0) -> list[tuple[str, float]]:
+    """RapidOCR's text-direction classifier alone on each box of `gray`: ("0" or "180", score 0..1)
+    per box, in order; an empty box gives ("", 0.0). About 2 ms a crop on one core."""
+    if not boxes:
+        return []
+    eng = _engine(threads)
+    crops = [_crop(gray, b, pad) for b in boxes]
+    todo = [i for i, c in enumerate(crops) if c is not None]
+    out: list[tuple[str, float]] = [("", 0.0)] * len(boxes)
+    if not todo:
+        return out
+    try:
+        _turned, res, _elapsed = eng.text_cls([crops[i] for i in todo])
+    except Exception as exc:
+        raise EngineError("ocr_failed", f"RapidOCR direction classifier failed: {exc}") from exc
+    for i, (label, score) in zip(todo, res, strict=True):
+        out[i] = (str(label), float(score))
+    return out
+
+
 # The PP-OCR recogniser's dictionary answers 丶 (the "dot" radical) for the enumeration comma 、, which
 # running Chinese text uses all the time and the radical never: 5 of 7 errors on a 300 dpi text page.
 _LOOKALIKE_PUNCTUATION = str.maketrans({"丶": "、"})

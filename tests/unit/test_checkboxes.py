@@ -1,12 +1,14 @@
 """Tick boxes by shape: rows of ☑/□ found and told apart; squares inside words are not boxes."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors import imaging
-from extractors.checkboxes import find_checkboxes
+from extractors.checkboxes import _area, find_checkboxes
+from extractors.imaging import blob_boxes
 from tests.unit.test_extract_fixtures import FONT_PATH
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
@@ -76,3 +78,23 @@ def test_generated_form_scanned(font: str, check: str, layout: str, dpi: int):
     ticks = [[b.ticked for b in r] for r in rows]
     assert ticks[0] == [False, True]  # □入库培育 ☑认定
     assert ticks[1] + ticks[2] == [c in spec.categories for c in CATEGORIES]
+
+
+def test_blob_boxes_are_the_connected_components_boxes_and_areas_exact() -> None:
+    """blob_boxes (outer borders) finds the boxes connectedComponentsWithStats does; _area counts a
+    blob's own pixels even where another blob reaches into its box or it has holes."""
+    rng = np.random.default_rng(3)
+    ink = (rng.random((120, 160)) < 0.08).astype(np.uint8)
+    ink[20:50, 30:60] = 1  # a solid square ...
+    ink[30:40, 40:50] = 0  # ... with a hole ...
+    ink[34:36, 44:46] = 1  # ... and a blob inside the hole
+    ink[60:90, 100:102] = 1  # an L whose box another blob reaches into
+    ink[88:90, 100:130] = 1
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    blobs = blob_boxes(ink)
+    assert sorted(b for b, _ in blobs) == sorted(tuple(int(v) for v in s[:4]) for s in stats[1:])
+    for (x, y, w, h), start in blobs:
+        assert ink[start[1], start[0]]
+        own = int(stats[labels[start[1], start[0]], cv2.CC_STAT_AREA])
+        got = _area(ink, x, y, w, h, start)
+        assert got == own or (got < 0.9 * w * h and own < 0.9 * w * h)  # exact, or both below FILLED
