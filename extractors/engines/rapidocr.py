@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from importlib import metadata
 from typing import Any
@@ -100,6 +100,32 @@ def _crop(gray: np.ndarray, box: Box, pad: int) -> np.ndarray | None:
     return _bgr(np.ascontiguousarray(crop))
 
 
+def _per_box(gray: np.ndarray, boxes: Sequence[Box], threads: int, pad: int, what: str,
+             run: Callable[[Any, list[np.ndarray]], list[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """`run` on the crops of the boxes that have one; ("", 0.0) for an empty box; engine errors as EngineError."""
+    out: list[tuple[str, float]] = [("", 0.0)] * len(boxes)
+    crops = [_crop(gray, b, pad) for b in boxes]
+    todo = [i for i, c in enumerate(crops) if c is not None]
+    if not todo:
+        return out
+    try:
+        res = run(_engine(threads), [crops[i] for i in todo])  # type: ignore[misc]
+    except Exception as exc:
+        raise EngineError("ocr_failed", f"RapidOCR {what} failed: {exc}") from exc
+    for i, (text, score) in zip(todo, res, strict=True):
+        out[i] = (text, float(score))
+    return out
+
+
+def _recognise(eng: Any, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    rec = getattr(eng, "text_rec", None)
+    if rec is not None:  # batched: the recogniser sorts crops by width and runs 6 at a time
+        res, _elapsed = rec(crops)
+    else:  # public per-image call
+        res = [(eng(c, use_det=False, use_cls=False, use_rec=True)[0] or [("", 0.0)])[0] for c in crops]
+    return [(_text(r[0]), r[1]) for r in res]
+
+
 def recognize_lines(gray: np.ndarray, boxes: Sequence[Box], threads: int = 0, pad: int = 0) -> list[tuple[str, float]]:
     """Recognition only (no detection, no angle classifier) on each box of `gray`, batched.
 
@@ -108,45 +134,14 @@ def recognize_lines(gray: np.ndarray, boxes: Sequence[Box], threads: int = 0, pa
     0..1) per box, in order; an empty box gives ("", 0.0). Text is the engine's raw output
     (full-width punctuation); the caller normalises it.
     """
-    if not boxes:
-        return []
-    eng = _engine(threads)
-    crops = [_crop(gray, b, pad) for b in boxes]
-    todo = [i for i, c in enumerate(crops) if c is not None]
-    out: list[tuple[str, float]] = [("", 0.0)] * len(boxes)
-    if not todo:
-        return out
-    try:
-        rec = getattr(eng, "text_rec", None)
-        if rec is not None:  # batched: the recogniser sorts crops by width and runs 6 at a time
-            res, _elapsed = rec([crops[i] for i in todo])
-        else:  # public per-image call
-            res = [(eng(crops[i], use_det=False, use_cls=False, use_rec=True)[0] or [("", 0.0)])[0] for i in todo]
-    except Exception as exc:
-        raise EngineError("ocr_failed", f"RapidOCR recognition failed: {exc}") from exc
-    for i, r in zip(todo, res, strict=True):
-        out[i] = (_text(r[0]), float(r[1]))
-    return out
+    return _per_box(gray, boxes, threads, pad, "recognition", _recognise)
 
 
 def text_directions(gray: np.ndarray, boxes: Sequence[Box], threads: int = 0, pad: int = 0) -> list[tuple[str, float]]:
     """RapidOCR's text-direction classifier alone on each box of `gray`: ("0" or "180", score 0..1)
     per box, in order; an empty box gives ("", 0.0). About 2 ms a crop on one core."""
-    if not boxes:
-        return []
-    eng = _engine(threads)
-    crops = [_crop(gray, b, pad) for b in boxes]
-    todo = [i for i, c in enumerate(crops) if c is not None]
-    out: list[tuple[str, float]] = [("", 0.0)] * len(boxes)
-    if not todo:
-        return out
-    try:
-        _turned, res, _elapsed = eng.text_cls([crops[i] for i in todo])
-    except Exception as exc:
-        raise EngineError("ocr_failed", f"RapidOCR direction classifier failed: {exc}") from exc
-    for i, (label, score) in zip(todo, res, strict=True):
-        out[i] = (str(label), float(score))
-    return out
+    return _per_box(gray, boxes, threads, pad, "direction classifier",
+                    lambda eng, crops: [(str(label), score) for label, score in eng.text_cls(crops)[1]])
 
 
 # The PP-OCR recogniser's dictionary answers 丶 (the "dot" radical) for the enumeration comma 、, which
