@@ -25,7 +25,6 @@ from storage.states import PackageState
 from web.accounts import User, create_user, issue_token
 from web.models import Role, UploadRecord, UploadState
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 PASSWORD = "correct-horse-battery"
 SECRET = "test-secret-key-0123456789abcdef-0123456789"
 ENV_CLEARED = ("PRESCREEN_DATABASE_URL", "PRESCREEN_OBJECT_STORE", "PRESCREEN_BROKER_URL", "PRESCREEN_ENV",
@@ -110,8 +109,53 @@ def wait_done(client: TestClient, status_url: str, headers: dict[str, str], time
     raise AssertionError(f"not finished within {timeout_s}s: {s}")
 
 
-def sample_files(name: str) -> list[tuple[str, tuple[str, bytes]]]:
-    return [("files", (p.name, p.read_bytes())) for p in sorted((SAMPLES / name).iterdir())]
+@dataclass(frozen=True)
+class GeneratedPackage:
+    """A cultivation package made by our generator (no files from outside the repo): six text documents
+    and the licence as an image; its form names another legal representative than its licence, so
+    X-LEGAL-REP fails and an officer has a flag to decide."""
+
+    folder: Path
+    truth: dict[str, Any]
+
+    @property
+    def files(self) -> list[Path]:
+        return sorted(self.folder.iterdir())
+
+    def file_of(self, material: str) -> str:
+        return next(d["files"][0] for d in self.truth["documents"] if d["material"] == material)
+
+    @property
+    def machine_district(self) -> str | None:
+        from extractors.normalize.districts import district_for_code
+
+        return district_for_code(self.truth["observed"]["applicant.uscc"][2:8])
+
+
+_GENERATED: dict[str, GeneratedPackage] = {}
+
+
+def generated_package() -> GeneratedPackage:
+    """Made once per test process, into a temporary folder."""
+    if "p" not in _GENERATED:
+        import dataclasses
+        import random
+        import tempfile
+
+        from synth.model import Kind, Profile
+        from synth.package import generate_package
+        from synth.plan import make_spec
+
+        spec = make_spec(random.Random(3), "W0001", 3, Profile.QUICK, 0.0,
+                         force={"kind": Kind.CULTIVATION, "defects": ["legal_rep_mismatch"]})
+        out = Path(tempfile.mkdtemp(prefix="prescreen-web-package-"))
+        truth = generate_package(dataclasses.replace(spec, delivery="folder"), out)
+        _GENERATED["p"] = GeneratedPackage(out / truth["path"], truth)
+    return _GENERATED["p"]
+
+
+def package_files(package: GeneratedPackage | None = None) -> list[tuple[str, tuple[str, bytes]]]:
+    return [("files", (p.name, p.read_bytes())) for p in (package or generated_package()).files]
 
 
 # --- packages with hand-made reports (for authorisation, lists, queue, versions) ------------------

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import PASSWORD, SAMPLES
+from tests.web.conftest import PASSWORD, generated_package
 
-pytestmark = [pytest.mark.browser, pytest.mark.ocr]  # S03's licence is an image
+pytestmark = [pytest.mark.browser, pytest.mark.ocr]  # the generated package's licence is an image
 CHROMIUM = Path(os.environ.get("PRESCREEN_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -79,7 +79,7 @@ def test_an_officer_works_a_flag_end_to_end(server, browser):
     expect(page).to_have_url(f"{server}/upload")
 
     # Upload the sample package as several files; the progress bar fills, then processing goes live.
-    files = sorted(str(p) for p in (SAMPLES / "S03").iterdir())
+    files = [str(p) for p in generated_package().files]
     page.set_input_files("#files", files)
     page.click("#upload-form button[type=submit]")
     expect(page.locator("#upload-pct")).to_have_text("100%")
@@ -100,7 +100,7 @@ def test_an_officer_works_a_flag_end_to_end(server, browser):
     page.click("#report-link")
     expect(page.locator("#verdict")).to_have_text("需人工复核")
     expect(page.locator("table.rules")).to_contain_text("第9.3, 15.3条")
-    expect(page.locator("table.materials")).to_contain_text("营业执照副本.png")
+    expect(page.locator("table.materials")).to_contain_text(generated_package().file_of("licence"))
 
     # The queue, oldest first; open the legal-representative flag.
     page.goto(f"{server}/queue")
@@ -111,8 +111,9 @@ def test_an_officer_works_a_flag_end_to_end(server, browser):
     row.locator("a.flag-link").click()
 
     # Declared against observed, and each cited document side by side with its box on the page image.
-    expect(page.locator("#declared")).to_have_text("黄明")
-    expect(page.locator("#observed")).to_have_text("林宏伟")
+    on_form, on_licence = (generated_package().truth[k]["applicant.legal_representative"] for k in ("declared", "observed"))
+    expect(page.locator("#declared")).to_have_text(on_form)
+    expect(page.locator("#observed")).to_have_text(on_licence)
     docs = page.locator(".evidence-doc")
     expect(docs).to_have_count(2)
     page.wait_for_function("[...document.querySelectorAll('.page-view img')].every(i => i.complete && i.naturalWidth > 0)")
@@ -132,12 +133,12 @@ def test_an_officer_works_a_flag_end_to_end(server, browser):
                   and img["y"] - slack <= box["y"] and box["y"] + box["height"] <= img["y"] + img["height"] + slack)
         assert inside, (img, box)
         assert box["width"] < img["width"] / 2  # a word's box, not the page
-    expect(page.locator("q.quote").nth(0)).to_have_text("黄明")
-    expect(page.locator("q.quote").nth(1)).to_have_text("林宏伟")
+    expect(page.locator("q.quote").nth(0)).to_have_text(on_form)
+    expect(page.locator("q.quote").nth(1)).to_have_text(on_licence)
     page.locator(".evidence-row").screenshot(path=str(SCREENSHOTS / "evidence.png"))
 
     # Dismiss with a reason.
-    reason = "法定代表人已于申报前变更为黄明，见变更登记通知书"
+    reason = f"法定代表人已于申报前变更为{on_form}，见变更登记通知书"
     page.fill("#dismiss-reason", reason)
     page.click("#dismiss-btn")
     expect(page.locator("#current-decision")).to_contain_text("已排除")

@@ -35,12 +35,12 @@ from tests.integration.test_celery_worker import (
     _require,
     _schema,
 )
-from tests.web.conftest import PASSWORD, SECRET, sample_files, wait_done
+from tests.web.conftest import PASSWORD, SECRET, generated_package, package_files, wait_done
 from web.accounts import create_user, issue_token
 from web.models import Role
 
 # The worker group of tests/integration/test_celery_worker.py: with `--dist loadgroup` one xdist process runs them.
-pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.ocr,  # S03's licence is an image
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.ocr,  # the generated package's licence is an image
               pytest.mark.xdist_group("celery_worker")]
 
 moto_s3 = s3_fixtures.moto_s3
@@ -127,7 +127,7 @@ def deployment(request: pytest.FixtureRequest, moto_s3: MotoServer, pg_database_
 def test_an_upload_through_the_api_is_processed_by_the_worker_process(deployment: Deployment):
     yz, hs = deployment.tokens["yinzhou"], deployment.tokens["haishu"]
     with httpx.Client(base_url=deployment.url, timeout=60) as http:
-        r = http.post("/api/packages", files=sample_files("S03"), data={"district": "鄞州区", "application_kind": ""},
+        r = http.post("/api/packages", files=package_files(), data={"district": "鄞州区", "application_kind": ""},
                       headers=yz)
         assert r.status_code == 202, r.text
         done = wait_done(http, r.json()["status_url"], yz, timeout_s=WAIT_S)
@@ -146,7 +146,8 @@ def test_an_upload_through_the_api_is_processed_by_the_worker_process(deployment
 
         # What the worker stored is what the officer reads: the report, and a page image it rendered into MinIO.
         flag = http.get(f"/api/packages/{package_id}/flags/X-LEGAL-REP", headers=yz).json()
-        assert (flag["finding"]["outcome"], flag["finding"]["observed"]) == ("fail", "林宏伟")
+        on_licence = generated_package().truth["observed"]["applicant.legal_representative"]
+        assert (flag["finding"]["outcome"], flag["finding"]["observed"]) == ("fail", on_licence)
         image = http.get(next(e["image_url"] for e in flag["evidence"] if e["image_url"]), headers=yz)
         assert image.status_code == 200 and image.content[:2] == b"\xff\xd8"
         assert http.get(f"/api/packages/{package_id}", headers=hs).status_code == 404
