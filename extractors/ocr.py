@@ -69,7 +69,8 @@ SPANNED_MIN_SCORE = 0.8  # RapidOCR's reading of a spanned run replaces tesserac
 JUNK_CONF = 0.5  # tesseract words all below this, off the line's centre: maybe junk (see _cascade)
 SEAL_CROSSED_INK = 0.08  # of a character's square erased as seal ink in a word's box: strokes may have gone ...
 SEAL_CROSSED_CONF = 0.5  # ... so its confidence is capped below the review threshold (三 cut to 二 reads sure)
-UPSIDE_DOWN_SHARE = 0.6  # share of RapidOCR's lines its classifier turned 180° above which the page is
+UPSIDE_DOWN_SHARE = 0.6  # RapidOCR path: above this share of lines turned 180° by its classifier, the page is
+# prepared again the right way up (see _rapid_lines)
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")

@@ -117,13 +117,11 @@ class _Part:
     span: tuple[int, int] | None = None
 
 
-# OCR's strays inside an Arabic date: a mark before a separator ("2020).11.12"), a comma for the
-# separator the rest of the date uses ("2023,9/2"). Mended in place, so offsets carry over.
+# OCR's strays inside a date, mended in place so offsets carry over: a mark before a separator
+# ("2020).11.12"), a comma for the separator the rest of the date uses ("2023,9/2"), a speck inside a
+# Chinese year ("二〇.二五年", moved out before 年 as a space).
 _MARK_BEFORE_SEP = re.compile(r"(?<=\d)[)）\]】'\"°·](?=\s*[-./])")
 _COMMA_FOR_SEP = re.compile(r"(?<=(?:19|20)\d\d)[,，](?=\d{1,2}([-./])\d)")
-
-
-# ... and a speck inside a Chinese year ("二〇.二五年"): moved out before 年 as a space, same length
 _MARK_IN_CN_YEAR = re.compile(r"(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{1,3})[.·,，'`]([〇零一二三四五六七八九]{1,3})(\s*)年")
 
 

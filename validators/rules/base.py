@@ -76,5 +76,12 @@ def low_conf_review(rule: str, title: str, *facts: Fact | None, declared: Any = 
                    observed=observed, reason="low_confidence")
 
 
+def bounds(f: Fact, rows: bool = False) -> tuple[Any, Any]:
+    """How far a counted fact could be off: the range unreadable cells leave (`rows`: also rows a scanned
+    list may have lost or gained, see extractors.facts.clients), else (value, value)."""
+    key = f.name.split(".")[-1].replace("_share", "") + ("_row_bounds" if rows else "_bounds")
+    return f.details.get(key, (f.value, f.value)) if f.details else (f.value, f.value)
+
+
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"

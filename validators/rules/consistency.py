@@ -8,7 +8,7 @@ from extractors.normalize.lookalikes import lookalike_typo
 from extractors.normalize.names import norm_org_name, norm_person_name
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
-from validators.rules.base import BOTH, CERT, Rule, RuleContext, finding, low_conf_review, pct
+from validators.rules.base import BOTH, CERT, Rule, RuleContext, bounds, finding, low_conf_review, pct
 
 O = Outcome
 
@@ -147,7 +147,7 @@ def smes(ctx: RuleContext) -> Finding:
             mismatches.append((f"{w}载明{f.value}家", f))
     facts = [d, o] + [f for _, f in stated]
     if o is not None and o.value != d.value and len(mismatches) == 1:
-        lo, hi = o.details.get("smes_served_row_bounds", (o.value, o.value))
+        lo, hi = bounds(o, rows=True)
         if lo <= d.value <= hi:  # the list's 序号 show rows that may have been lost or read twice
             return finding("X-SMES", O.REVIEW, f"{t}：申报{d.value}家，名单核实值在{lo}至{hi}家之间（{o.note}），需人工核对",
                            *facts, declared=d.value, observed=o.value, reason="unreadable_cells")
@@ -170,15 +170,14 @@ def _share(rule: str, t: str, name: str):
             return got
         d, o = got
         tol = float(ctx.ruleset.t("share_tolerance"))
-        key = name.split(".")[-1].replace("_share", "") + "_bounds"
-        lo, hi = o.details.get(key, (o.value, o.value))
+        lo, hi = bounds(o)
         if hi - lo > 1e-9 and lo - tol <= d.value <= hi + tol:
             return finding(rule, O.REVIEW, f"{t}：部分行无法识别，核实值在{pct(lo)}至{pct(hi)}之间，申报{pct(d.value)}，需人工核对",
                            d, o, declared=d.value, observed=o.value, reason="unreadable_cells")
         if abs(d.value - o.value) <= tol + 1e-9:
             return finding(rule, O.PASS, f"{t}：申报{pct(d.value)}，核实{pct(o.value)}", d, o, declared=d.value,
                            observed=o.value)
-        rlo, rhi = o.details.get(key.replace("_bounds", "_row_bounds"), (lo, hi))
+        rlo, rhi = bounds(o, rows=True)
         if rlo - tol <= d.value <= rhi + tol:  # rows perhaps lost or added in reading the list could close the gap
             return finding(rule, O.REVIEW, f"{t}：名单序号与识别出的行数不一致，核实值可能在{pct(rlo)}至{pct(rhi)}之间，"
                            f"申报{pct(d.value)}，需人工核对", d, o, declared=d.value, observed=o.value,

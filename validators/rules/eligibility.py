@@ -7,7 +7,7 @@ from extractors.facts.kinds import DocumentKind
 from extractors.normalize.names import same_org
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
-from validators.rules.base import BOTH, CERT, Rule, RuleContext, finding, low_conf_review, pct
+from validators.rules.base import BOTH, CERT, Rule, RuleContext, bounds, finding, low_conf_review, pct
 
 O = Outcome
 
@@ -108,8 +108,7 @@ def _minimum(rule: str, t: str, name: str, threshold: str, fmt) -> callable:
             return _declared_only(rule, t, ctx, name)
         need = ctx.ruleset.t(threshold)
         d = ctx.facts.declared.get(name)
-        key = name.split(".")[-1].replace("_share", "")
-        lo, hi = f.details.get(f"{key}_bounds", (f.value, f.value)) if isinstance(f.value, float) else (f.value, f.value)
+        lo, hi = bounds(f)
         note = f"（{f.note}）" if f.note else ""
         if lo < need <= hi:
             return finding(rule, O.REVIEW, f"{t}：部分行的规模或收费类型无法识别，核实值在{fmt(lo)}至{fmt(hi)}之间{note}，需人工核对",
@@ -117,7 +116,7 @@ def _minimum(rule: str, t: str, name: str, threshold: str, fmt) -> callable:
         ok = f.value >= need
         # a weak reading decides nothing on its own; the declared value agreeing with it corroborates it
         corroborated = d is not None and _agrees(d.value, f.value)
-        rlo, rhi = f.details.get(f"{key}_row_bounds", (lo, hi))
+        rlo, rhi = bounds(f, rows=True)
         if rlo < need <= rhi and not corroborated:  # rows perhaps lost or added could move it across
             return finding(rule, O.REVIEW, f"{t}：名单序号与识别出的行数不一致，核实值可能在{fmt(rlo)}至{fmt(rhi)}之间{note}，"
                            "需人工核对", f, declared=d and d.value, observed=f.value, reason="unreadable_cells")
