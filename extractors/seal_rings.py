@@ -68,13 +68,13 @@ def erase_seals(binary: np.ndarray, char_h: float, rings: list[Ring]) -> np.ndar
     h, w = binary.shape
     ink = binary < 128
     boxes = [_box(rg, w, h) for rg in rings]
+    dists = [_distance(rg, *box) for rg, box in zip(rings, boxes)]
     discs = np.zeros((h, w), dtype=bool)
-    for rg, (x0, x1, y0, y1) in zip(rings, boxes):
-        discs[y0:y1, x0:x1] |= _distance(rg, x0, x1, y0, y1) <= rg.r_out
+    for rg, (x0, x1, y0, y1), d in zip(rings, boxes, dists):
+        discs[y0:y1, x0:x1] |= d <= rg.r_out
     erase = np.zeros((h, w), dtype=bool)
     gap = max(3, round(LINE_GAP * char_h))
-    for rg, (x0, x1, y0, y1) in zip(rings, boxes):
-        d = _distance(rg, x0, x1, y0, y1)
+    for rg, (x0, x1, y0, y1), d in zip(rings, boxes, dists):
         disc = d <= rg.r_out
         local = ink[y0:y1, x0:x1]
         keep = _text_rows(ink, discs, char_h, x0, x1, y0, y1, gap)
