@@ -20,9 +20,6 @@ from extractors.models import BBox
 
 FAINT_INK = 0.8  # darker than this share of the local paper counts as ink here
 MIN_SIDE, MAX_SIDE = 0.7, 2.0  # frame side in estimated character heights (a loose estimate)
-SMALL_SIDE, SMALL_LABEL_HEIGHT = 0.4, 0.4  # an empty □ drawn small (Micro Hei: half the text's height)
-SMALL_GAP = 0.25  # character heights of white before a small box (its label's space is narrower than 。's)
-SMALL_MARGIN = 0.2  # of a small frame's side kept clear of its (blurred, relatively thick) frame when measuring fill
 SQUARE = 0.15  # width and height differ by at most this share
 LABEL_HEIGHT = 0.65  # a box is at least this share of the height of the text after it (☑ from a symbol font runs small)
 SIDE_COVER = 0.6  # share of the stronger vertical side that must be inked ...
@@ -36,6 +33,24 @@ ROW_SIZE_SPREAD = 0.15  # boxes of one row differ in height by at most this shar
 
 
 @dataclass(frozen=True)
+class FrameSize:
+    """What a frame of one size class must look like; lengths in character heights."""
+
+    min_side: float
+    max_side: float
+    gap: float  # white before the box
+    label_height: float  # the box is at least this share of the height of the text after it
+    margin: float  # of the frame's side kept clear of the frame when measuring the fill
+    small: bool  # smaller than its label: white above and below it required, its label stands taller
+
+
+FULL = FrameSize(MIN_SIDE, MAX_SIDE, GAP_BEFORE, LABEL_HEIGHT, 0.1, small=False)
+# An empty □ drawn small (Micro Hei: half the text's height): its label's space is narrower than 。's,
+# its label stands taller than it, and its (blurred, relatively thick) frame takes more of the inside.
+SMALL = FrameSize(0.4, MIN_SIDE, 0.25, 0.4, 0.2, small=True)
+
+
+@dataclass(frozen=True)
 class Checkbox:
     bbox: BBox  # in the pixels of the image searched
     ticked: bool
@@ -46,35 +61,33 @@ def find_checkboxes(gray: np.ndarray, h_mask: np.ndarray, v_mask: np.ndarray, ch
     flat = gray.astype(np.float32) / np.maximum(paper_level(gray), 1).astype(np.float32)
     binary = remove_lines(np.where(flat < FAINT_INK, 0, 255).astype(np.uint8), h_mask, v_mask)
     ink = (binary < 128).astype(np.uint8)
-    boxes = _frames(ink, char_h)
+    boxes = _frames(ink, char_h, FULL)
     boxes += [b for b in _solid_squares(ink, char_h) if not any(_overlaps(b.bbox, f.bbox) for f in boxes)]
-    small = [b for b in _frames(ink, char_h, small=True)
+    small = [b for b in _frames(ink, char_h, SMALL)
              if b.ticked is False and not any(_overlaps(b.bbox, f.bbox) for f in boxes)]
     return checklist_rows(boxes, char_h, small)
 
 
-def _frames(ink: np.ndarray, char_h: float, small: bool = False) -> list[Checkbox]:
+def _frames(ink: np.ndarray, char_h: float, size: FrameSize) -> list[Checkbox]:
     """Square frames anchored on a vertical side: the left one, or the right one when the left
     broke up; the top and bottom sides are then checked along the frame's own width (a box's top
     often runs on into the next character's, so horizontal strokes cannot anchor).
 
-    `small`: frames of SMALL_SIDE..MIN_SIDE character heights instead, with white above and below
-    them and less before, and more of the inside left to the (blurred, relatively thick) frame."""
-    min_side, max_side = (SMALL_SIDE, MIN_SIDE) if small else (MIN_SIDE, MAX_SIDE)
-    k = max(3, round(min_side * char_h * 0.6))
+    `size`: FULL boxes, or SMALL ones (see FrameSize)."""
+    k = max(3, round(size.min_side * char_h * 0.6))
     vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
     found: list[Checkbox] = []
     for (x, y, w, h), _start in blob_boxes(vert):
-        if not (min_side * char_h <= h < max_side * char_h and w <= 0.3 * char_h):
+        if not (size.min_side * char_h <= h < size.max_side * char_h and w <= 0.3 * char_h):
             continue
-        gap = round((SMALL_GAP if small else GAP_BEFORE) * char_h)
+        gap = round(size.gap * char_h)
         for as_left in (True, False):
             if as_left and x > gap and ink[y:y + h, x - gap:x - 1].mean() > 0.02:
                 continue  # ink right before it: not the left side of a free-standing box
             box = _square_from_side(ink, int(x), int(x + w), int(y), int(y + h), as_left)
             if box is None or any(_overlaps(box, f.bbox) for f in found):
                 continue
-            ticked = _frame(ink, box, char_h, small)
+            ticked = _frame(ink, box, char_h, size)
             if ticked is not None:
                 found.append(Checkbox(box, ticked))
                 break
@@ -140,7 +153,7 @@ def _square_from_side(ink: np.ndarray, sx0: int, sx1: int, y0: int, y1: int, as_
     return BBox(float(x0), float(y0), float(x1), float(y1))
 
 
-def _frame(ink: np.ndarray, b: BBox, char_h: float, small: bool = False) -> bool | None:
+def _frame(ink: np.ndarray, b: BBox, char_h: float, size: FrameSize = FULL) -> bool | None:
     """True ticked, False empty, None when `b` is not a free-standing frame or the fill is unclear."""
     x0, y0, x1, y1 = int(b.x0), int(b.y0), int(b.x1), int(b.y1)
     w, h = x1 - x0, y1 - y0
@@ -149,20 +162,20 @@ def _frame(ink: np.ndarray, b: BBox, char_h: float, small: bool = False) -> bool
     right = ink[y0:y1, x1 - t:x1].any(axis=1).mean()
     if max(left, right) < SIDE_COVER or min(left, right) < WEAK_SIDE_COVER:
         return None
-    gap = ink[y0:y1, max(0, x0 - round((SMALL_GAP if small else GAP_BEFORE) * char_h)):max(0, x0 - 1)]
+    gap = ink[y0:y1, max(0, x0 - round(size.gap * char_h)):max(0, x0 - 1)]
     if gap.size and gap.mean() > 0.02:
         return None  # ink right before it: part of a character, not an option's box
-    if small:  # a small 口 inside a character has strokes above or below it; a box stands free
+    if size.small:  # a small 口 inside a character has strokes above or below it; a box stands free
         reach = max(2, round(0.4 * h))
         around = np.concatenate([ink[max(0, y0 - reach):max(0, y0 - 1), x0:x1].ravel(), ink[y1 + 1:y1 + reach, x0:x1].ravel()])
         if around.size and around.mean() > 0.02:
             return None
-    rise = max(h // 2, round(0.5 * char_h)) if small else h // 2  # a small box's label stands taller than it
+    rise = max(h // 2, round(0.5 * char_h)) if size.small else h // 2  # a small box's label stands taller than it
     after = ink[max(0, y0 - rise):y1 + rise, x1 + 1:x1 + 1 + 2 * w]
     rows = np.flatnonzero(after.any(axis=1))
-    if len(rows) and h < (SMALL_LABEL_HEIGHT if small else LABEL_HEIGHT) * (rows[-1] - rows[0] + 1):
+    if len(rows) and h < size.label_height * (rows[-1] - rows[0] + 1):
         return None  # a 口-shaped part of a taller character (号, 路), not a box before its label
-    m = t + max(1, round((SMALL_MARGIN if small else 0.1) * min(w, h)))
+    m = t + max(1, round(size.margin * min(w, h)))
     # A bold or blurred frame (☑ at 150 dpi) is thicker than `t`: measure it on the middle row.
     mid = ink[(y0 + y1) // 2, x0:x0 + w // 3]
     thick = int(np.argmin(mid)) if mid.size and not mid.all() else 0
