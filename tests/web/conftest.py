@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -132,26 +133,22 @@ class GeneratedPackage:
         return district_for_code(self.truth["observed"]["applicant.uscc"][2:8])
 
 
-_GENERATED: dict[str, GeneratedPackage] = {}
-
-
+@lru_cache(maxsize=1)
 def generated_package() -> GeneratedPackage:
     """Made once per test process, into a temporary folder."""
-    if "p" not in _GENERATED:
-        import dataclasses
-        import random
-        import tempfile
+    import dataclasses
+    import random
+    import tempfile
 
-        from synth.model import Kind, Profile
-        from synth.package import generate_package
-        from synth.plan import make_spec
+    from synth.model import Kind, Profile
+    from synth.package import generate_package
+    from synth.plan import make_spec
 
-        spec = make_spec(random.Random(3), "W0001", 3, Profile.QUICK, 0.0,
-                         force={"kind": Kind.CULTIVATION, "defects": ["legal_rep_mismatch"]})
-        out = Path(tempfile.mkdtemp(prefix="prescreen-web-package-"))
-        truth = generate_package(dataclasses.replace(spec, delivery="folder"), out)
-        _GENERATED["p"] = GeneratedPackage(out / truth["path"], truth)
-    return _GENERATED["p"]
+    spec = make_spec(random.Random(3), "W0001", 3, Profile.QUICK, 0.0,
+                     force={"kind": Kind.CULTIVATION, "defects": ["legal_rep_mismatch"]})
+    out = Path(tempfile.mkdtemp(prefix="prescreen-web-package-"))
+    truth = generate_package(dataclasses.replace(spec, delivery="folder"), out)
+    return GeneratedPackage(out / truth["path"], truth)
 
 
 def package_files(package: GeneratedPackage | None = None) -> list[tuple[str, tuple[str, bytes]]]:
