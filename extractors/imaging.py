@@ -299,12 +299,25 @@ def _without_seal_rings(binary: np.ndarray, gray: np.ndarray,
     if not rings:
         return binary, gray, None
     erase = seal_rings.erase_seals(binary, char_h, rings)
+    erase &= ~_text_darker_than_seal(gray, binary, erase)
     binary, gray = binary.copy(), gray.copy()
     binary[erase] = 255
     # The gray copy (RapidOCR's crops) loses the same ink plus its anti-aliased rim.
     rim = cv2.dilate(erase.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     gray[rim & (binary == 255)] = paper_level(gray)[rim & (binary == 255)]
     return binary, gray, erase
+
+
+def _text_darker_than_seal(gray: np.ndarray, binary: np.ndarray, seal: np.ndarray) -> np.ndarray:
+    """Pixels of the seal's shape clearly darker than its ink: text strokes it crosses (a gray scan of a
+    red seal leaves the seal lighter than black text). Nothing where the page's text is not that dark
+    (photocopies print seal and text alike)."""
+    text = (binary < 128) & ~seal
+    if not seal.any() or not text.any():
+        return np.zeros_like(seal)
+    # Stroke cores (the darker quarter of each ink), not medians: anti-aliased edges are as light as seal ink.
+    cut = SEAL_TEXT_GRAY * float(np.percentile(gray[seal], 25))
+    return gray < cut if float(np.percentile(gray[text], 25)) < cut else np.zeros_like(seal)
 
 
 def map_box_back(box: tuple[float, float, float, float], matrix: np.ndarray) -> tuple[float, float, float, float]:

@@ -14,14 +14,18 @@ LINES = ["第二条　租赁期限：2020/07/21至2023/07/20止。", "第三条�
          "甲方（盖章）：宁波德凯科技园开发有限公司", "乙方（盖章）：宁波市颐博质量技术服务有限公司"]
 
 
-def _page(stamp: bool = True) -> tuple[np.ndarray, tuple[int, int, int]]:
-    """A 200 dpi-like gray page: four text lines, a gray seal over the end of the first two (centre, radius)."""
+def _page(stamp: bool = True, photocopy: bool = False) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """A 200 dpi-like gray page: four text lines, a gray seal over the end of the first two (centre, radius).
+    `photocopy`: the seal printed as black as the text."""
     page = Image.new("RGB", (1400, 700), (246, 246, 246))
     font = ImageFont.truetype(FONT_PATH, 28)
     draw = ImageDraw.Draw(page)
     for i, text in enumerate(LINES):
         draw.text((60, 120 + 60 * i), text, font=font, fill=(25, 25, 25))
     stamp_img = seal("宁波市颐博质量技术服务有限公司", 270)
+    if photocopy:
+        stamp_img = Image.merge("RGBA", (*Image.new("RGB", stamp_img.size, (25, 25, 25)).split(),
+                                         stamp_img.getchannel("A").point(lambda a: 255 if a > 60 else 0)))
     if stamp:
         page.paste(stamp_img, (560, 20), stamp_img)
     gray = np.asarray(page.convert("L"))  # a grayscale scan: the red is gone, the seal is as dark as text
@@ -71,3 +75,28 @@ def test_words_the_seal_was_erased_from_are_distrusted():
     lines = _distrust_seal_crossings([Line("x", words=(clear, crossed)), Line("y", words=(below,))], prep)
     assert [w.conf for w in lines[0].words] == [0.97, SEAL_CROSSED_CONF]
     assert lines[1].words[0].conf == 0.93
+
+
+def _ring_band(shape: tuple[int, ...], cx: int, cy: int, r: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:shape[0], 0:shape[1]]
+    return np.abs(np.hypot(xx - cx, yy - cy) - r) <= 3
+
+
+def test_text_strokes_darker_than_the_seal_survive_its_ring():
+    """A gray scan of a red seal leaves the seal lighter than black text: where the ring crosses a date,
+    the date's strokes stay (erasing the ring's whole shape had cut 三 to 二)."""
+    gray, (cx, cy, r) = _page()
+    clean, _ = _page(stamp=False)
+    prep = imaging.prepare(gray)
+    crossing = (imaging.binarize(clean) < 128) & _ring_band(gray.shape, cx, cy, r)
+    assert crossing.sum() > 50
+    assert (prep.ocr_image[crossing] < 128).mean() > 0.7
+
+
+def test_a_photocopied_seal_as_dark_as_text_is_erased_by_shape():
+    gray, (cx, cy, r) = _page(photocopy=True)
+    clean, _ = _page(stamp=False)
+    prep = imaging.prepare(gray)
+    assert prep.seal_ink is not None
+    ring_only = _ring_band(gray.shape, cx, cy, r) & ~(imaging.binarize(clean) < 128)
+    assert (prep.ocr_image[ring_only] > 128).mean() > 0.97  # nothing of the ring is kept as text
