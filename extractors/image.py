@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.context import ExtractionContext
-from extractors.imaging import crop_to_page, remove_red
+from extractors.imaging import crop_to_page
 from extractors.models import ExtractedDocument, Page
 from extractors.ocr import OCR_PIPELINE_VERSION, ocr_pages
 from intake.models import Document, FileType, Problem
@@ -59,7 +59,7 @@ class ImageExtractor:
                     continue
                 frame = im.convert("RGB")  # this frame, decoded into a copy of our own ...
                 ImageOps.exif_transpose(frame, in_place=True)  # ... turned as phones store it in EXIF, in place:
-                yield k + 1, remove_red(crop_to_page(np.asarray(frame)))  # each full-page copy costs 10-25 ms
+                yield k + 1, crop_to_page(np.asarray(frame))  # each full-page copy costs 10-25 ms; seals go in ocr_page
             except (OSError, ValueError, EOFError, Image.DecompressionBombError) as exc:
                 # Truncated files decode partly or not at all: report, keep the frames already read.
                 log.info("frame %d of %s unreadable: %s", k + 1, subject, exc)

@@ -417,15 +417,19 @@ def _map_table(t: Table, m: np.ndarray) -> Table:
     return Table(rows, _map(t.bbox, m))
 
 
-def ocr_page(gray: np.ndarray, number: int, ctx: ExtractionContext, subject: str | None = None,
+def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: str | None = None,
              threads: int | None = None) -> Page:
-    """OCR one page image (grayscale, seal already removed). Never raises for engine trouble.
+    """OCR one page image (RGB, or grayscale). Never raises for engine trouble.
 
+    Red seals are removed here, in the page's worker process, not by the caller: the extractors'
+    page generators run in the parent one page after another, and seal removal (0.2-0.4 s a 300 dpi
+    page) there kept the pool's workers waiting.
     `threads`: intra-op threads for RapidOCR; 1 inside a pool of page processes. Default:
     `ctx.jobs` (this page has the machine's share of cores to itself).
     """
     deadline = time.monotonic() + ctx.page_timeout_s
     threads = ctx.jobs if threads is None else threads
+    gray = imaging.remove_red(image)
     h, w = gray.shape[:2]
     base = dict(number=number, source=PageSource.OCR, width=float(w), height=float(h), unit="px")
     try:

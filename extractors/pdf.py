@@ -15,7 +15,6 @@ import pdfplumber
 from extractors import pdfium
 from extractors.context import ExtractionContext
 from extractors.engines import EngineError
-from extractors.imaging import remove_red
 from extractors.models import BBox, ExtractedDocument, Line, Page, PageSource, Table, Word
 from extractors.ocr import OCR_PIPELINE_VERSION, ocr_pages
 from extractors.tables import aligned_tables, build_table, group_into_lines, make_line
@@ -125,7 +124,7 @@ class PdfExtractor:
                  failed: dict[int, Page]) -> Iterator[tuple[int, np.ndarray]]:
         for i in todo:
             try:
-                yield i + 1, remove_red(pdfium.render_rgb(doc, i, ctx.render_dpi, ctx.max_image_pixels))  # type: ignore[arg-type]
+                yield i + 1, pdfium.render_rgb(doc, i, ctx.render_dpi, ctx.max_image_pixels)  # type: ignore[arg-type]
             except EngineError as exc:
                 failed[i + 1] = Page(i + 1, PageSource.OCR, problem=_problem(
                     exc.code, f"第{i + 1}页无法渲染", str(exc), subject))
