@@ -47,6 +47,11 @@ TEXT_REACH = 0.006  # of the page's shorter side (~10 px on A4 at 200 dpi)
 SEAL_HALO = 0.002  # of the shorter side (~3 px at 200 dpi): gray rims of seal strokes
 SEAL_ZONE = 0.006  # around clearly red ink, where a faint red cast is seal too
 FAINT_REDNESS = 12  # red above the stronger of green and blue; paper tints stay below ~6
+# Dim photos: the page's text (median ink away from seals) is not clearly darker in gray than seal
+# ink, so gray cannot tell text under a seal from the seal; the red channel redraws the seal instead.
+GRAY_TELLS_TEXT = 0.6  # text's gray below this share of the seal ink's: the gray test works
+INK_AWAY = 0.03  # of the shorter side: ink this far from red measures the page's text
+SEAL_SHADE_POWER = 2  # dim photos: seal pixel -> paper x (red / seal ink's red) ** this
 
 
 def remove_red(rgb: np.ndarray) -> np.ndarray:
@@ -56,7 +61,8 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     reddish pixel ate the strokes of names stamped over. Seal ink is measured on the image itself
     (median of the reddish pixels: stamp density and lighting vary), and only pixels clearly
     darker than it, in red and in gray, count as text. JPEG's dark-red specks along a seal's
-    ring are darker in red only, so they go with the seal.
+    ring are darker in red only, so they go with the seal. On a dim photo whose text is no darker
+    in gray than the seal, that test erased the text under the seal: see `_redraw_from_red`.
     """
     if rgb.ndim == 2:
         return rgb
@@ -68,7 +74,8 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
         return gray
     # Seal ink is calibrated on the clearly red pixels only...
     red_of_paper = r / np.maximum(paper_level(rgb[..., 0]), 1)
-    text_gray = SEAL_TEXT_GRAY * float(np.median(gray[strong]))
+    seal_gray = float(np.median(gray[strong]))
+    text_gray = SEAL_TEXT_GRAY * seal_gray
     text_red = SEAL_TEXT_RED * float(np.median(red_of_paper[strong]))
     # ...but JPEG smears its colour: faint strokes and the rims of strokes are only pinkish gray and
     # stayed behind as a ghost seal that binarises into specks over the date under it. Next to
@@ -76,6 +83,9 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     zone_px = max(3, round(min(gray.shape) * SEAL_ZONE))
     zone = _grow(strong, zone_px)
     reddish = strong | (zone & (redness > FAINT_REDNESS))
+    paper = paper_level(gray)
+    if _text_gray(gray, strong) >= GRAY_TELLS_TEXT * seal_gray:
+        return _redraw_from_red(gray, paper, reddish, red_of_paper, text_red)
     ys, xs = np.nonzero(reddish)
     text = (red_of_paper[ys, xs] < text_red) & (gray[ys, xs] < text_gray)
     # Text under a seal runs on out of it in black; dark red far from any black ink is a
@@ -84,10 +94,32 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     black = (gray < text_gray) & ~strong
     text &= _grow(black, reach)[ys, xs]
     # Painted with the local paper, not white: white patches on a shaded photo binarise into edges.
-    paper = paper_level(gray)
     gray[ys[~text], xs[~text]] = paper[ys[~text], xs[~text]]
     # Neutral gray rims of seal strokes: only text-dark ink stays.
     rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (gray >= text_gray)
+    gray[rims] = paper[rims]
+    return gray
+
+
+def _text_gray(gray: np.ndarray, strong: np.ndarray) -> float:
+    """Median gray of the page's ink away from red: how dark its text is."""
+    ink = (binarize(gray) == 0) & ~_grow(strong, max(3, round(min(gray.shape) * INK_AWAY)))
+    return float(np.median(gray[ink])) if ink.any() else 0.0
+
+
+def _redraw_from_red(gray: np.ndarray, paper: np.ndarray, reddish: np.ndarray, red_of_paper: np.ndarray,
+                     text_red: float) -> np.ndarray:
+    """Seal pixels redrawn from the red channel, where seal ink is nearly paper and text stays dark.
+
+    Kept for dim photos only: on crisp scans JPEG leaves dark-red fringes along seal strokes that this
+    would draw as outlines, and the gray test removes them there.
+    """
+    ys, xs = np.nonzero(reddish)
+    seal_red = text_red / SEAL_TEXT_RED
+    shade = np.minimum(1.0, red_of_paper[ys, xs] / seal_red) ** SEAL_SHADE_POWER
+    gray[ys, xs] = (paper[ys, xs] * shade).clip(0, 255).astype(np.uint8)
+    # Neutral gray rims of seal strokes that are light in red too (dark red there is text).
+    rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (red_of_paper >= text_red)
     gray[rims] = paper[rims]
     return gray
 
