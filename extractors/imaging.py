@@ -52,6 +52,7 @@ FAINT_REDNESS = 12  # red above the stronger of green and blue; paper tints stay
 GRAY_TELLS_TEXT = 0.6  # text's gray below this share of the seal ink's: the gray test works
 INK_AWAY = 0.03  # of the shorter side: ink this far from red measures the page's text
 SEAL_SHADE_POWER = 2  # dim photos: seal pixel -> paper x (red / seal ink's red) ** this
+FRINGE_MEDIAN = 3  # px: median over the red ratio before shading (see _redraw_from_red)
 
 
 def remove_red(rgb: np.ndarray) -> np.ndarray:
@@ -111,12 +112,16 @@ def _redraw_from_red(gray: np.ndarray, paper: np.ndarray, reddish: np.ndarray, r
                      text_red: float) -> np.ndarray:
     """Seal pixels redrawn from the red channel, where seal ink is nearly paper and text stays dark.
 
-    Kept for dim photos only: on crisp scans JPEG leaves dark-red fringes along seal strokes that this
-    would draw as outlines, and the gray test removes them there.
+    Kept for dim pages only: JPEG leaves dark-red fringes along seal strokes that the red channel
+    draws as ghost outlines (a 3 px median removes most of them); on crisp scans the gray test
+    removes them all.
     """
     ys, xs = np.nonzero(reddish)
     seal_red = text_red / SEAL_TEXT_RED
-    shade = np.minimum(1.0, red_of_paper[ys, xs] / seal_red) ** SEAL_SHADE_POWER
+    red = (np.minimum(1.0, red_of_paper / seal_red) * 255).astype(np.uint8)
+    # JPEG's dark-red fringes along seal strokes are a pixel or two wide; text strokes are wider.
+    red = cv2.medianBlur(red, FRINGE_MEDIAN)
+    shade = (red[ys, xs] / 255.0) ** SEAL_SHADE_POWER
     gray[ys, xs] = (paper[ys, xs] * shade).clip(0, 255).astype(np.uint8)
     # Neutral gray rims of seal strokes that are light in red too (dark red there is text).
     rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (red_of_paper >= text_red)

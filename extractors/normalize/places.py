@@ -57,6 +57,8 @@ def mend_address(address: str) -> str:
                      count=1)
     out = _PARK_AS_COUNTRY.sub("园", out)
     out = re.sub(r"(?<=\d)[—–-](?=\d)", "", out)  # a dash OCR put between the digits of a house number
+    # A box-shaped glyph OCR made of a seal's or a box's remains inside a house number (3田17号, 430图号).
+    out = re.sub(r"(?<=\d)[田口回图囗](?=\d|号)", "", out)
     if ")" in out and "(" not in out:  # OCR lost the opening bracket of "617号(创新大厦)"
         out = re.sub(r"号([^()]{2,10})\)", r"号(\1)", out, count=1)
     return out

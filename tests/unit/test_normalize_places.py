@@ -43,3 +43,13 @@ def test_lost_opening_bracket_is_restored():
 ])
 def test_a_park_read_as_country_is_mended_only_where_a_park_stands(read: str, meant: str) -> None:
     assert mend_address(read) == meant
+
+
+@pytest.mark.parametrize(("read", "meant"), [
+    ("浙江省宁波市江东区东胜街道中山东路3田17号(科技园)3楼09室", "浙江省宁波市江东区东胜街道中山东路317号(科技园)3楼09室"),
+    ("浙江省宁波市奉化区岳林街道文三路430图号(众创空间)8号楼", "浙江省宁波市奉化区岳林街道文三路430号(众创空间)8号楼"),
+    ("宁波市鄞州区某某路3幢17号", "宁波市鄞州区某某路3幢17号"),  # a building and its number stay
+    ("宁波市鄞州区某某路口12号", "宁波市鄞州区某某路口12号"),
+])
+def test_a_box_glyph_inside_a_house_number_goes(read: str, meant: str) -> None:
+    assert mend_address(read) == meant
