@@ -182,10 +182,18 @@ def _partners(agreements: list[Agreement], day: date) -> Fact:
             if name:
                 names.setdefault(name, key)
     ev = tuple(e for a in valid.values() for e in a.evidence)
-    confs = [e.confidence for e in ev if e.confidence is not None]
     note = f"协议{len(agreements)}份，于申请日有效{len(valid)}家"
-    return Fact("service.partner_institutions", len(valid), ev, min(confs) if confs else None, note,
-                {"agreements": len(agreements), "valid": len(valid), "term_unknown": unknown})
+    # What a misreading could hide: an agreement judged ended (or not begun) on weak words, or two
+    # counterparties merged on weakly read names. Weak dates of counted agreements can only lower the count.
+    excluded = [e for a in agreements if a.valid_on(day) is False for e in a.evidence]
+    return Fact("service.partner_institutions", len(valid), ev, _min_conf(ev), note,
+                {"agreements": len(agreements), "valid": len(valid), "term_unknown": unknown,
+                 "excluded_conf": _min_conf(excluded), "counted_names_conf": _min_conf(a.evidence[0] for a in valid.values())})
+
+
+def _min_conf(evidence) -> float | None:
+    confs = [e.confidence for e in evidence if e.confidence is not None]
+    return min(confs) if confs else None
 
 
 def _declared_from_json(data: dict[str, Any], source: str) -> dict[str, Fact]:

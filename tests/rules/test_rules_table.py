@@ -88,6 +88,21 @@ CASES = [
      Outcome.FAIL),
     ({"observed:service.partner_institutions": fact("service.partner_institutions", 4)}, "E-PARTNERS", Outcome.FAIL),
     ({"observed:service.partner_institutions": fact("service.partner_institutions", 4)}, "X-PARTNERS", Outcome.FAIL),
+    # too few, and the only weak words are in counted agreements' terms: read right, the count could only fall
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4, 0.5, excluded_conf=0.97,
+                                                    counted_names_conf=0.99)}, "E-PARTNERS", Outcome.FAIL),
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4, 0.5, excluded_conf=None,
+                                                    counted_names_conf=None)}, "E-PARTNERS", Outcome.FAIL),
+    # an agreement judged ended on weak words, or weakly read names, could hide a fifth
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4, 0.5, excluded_conf=0.4,
+                                                    counted_names_conf=0.99)}, "E-PARTNERS", Outcome.REVIEW),
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4, 0.5, excluded_conf=None,
+                                                    counted_names_conf=0.4)}, "E-PARTNERS", Outcome.REVIEW),
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 4, 0.5)}, "E-PARTNERS",
+     Outcome.REVIEW),
+    # enough: a weak count agreeing with the declared 5 passes as before
+    ({"observed:service.partner_institutions": fact("service.partner_institutions", 5, 0.5, excluded_conf=None,
+                                                    counted_names_conf=None)}, "E-PARTNERS", Outcome.PASS),
     ({"declared:applicant.uscc": fact("applicant.uscc", "91330282MA22QF4HX5")}, "X-USCC", Outcome.FAIL),
     ({"observed:applicant.uscc": fact("applicant.uscc", "91330282MA22QF4HX5", 0.95)}, "E-ENTITY", Outcome.FAIL),
     ({"observed:applicant.uscc": fact("applicant.uscc", "91330282MA22QF4HX5", 0.3)}, "E-ENTITY", Outcome.REVIEW),

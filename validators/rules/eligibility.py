@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from extractors.facts.kinds import DocumentKind
+from extractors.models import Fact
 from extractors.normalize.names import same_org
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
@@ -168,10 +169,26 @@ def premises(ctx: RuleContext) -> Finding:
 def partners(ctx: RuleContext) -> Finding:
     f = ctx.facts.observed.get("service.partner_institutions")
     t = "集聚服务机构不少于5家"
-    if f is not None and f.details.get("term_unknown") and f.value < int(ctx.ruleset.t("min_partner_institutions")):
-        return finding("E-PARTNERS", O.REVIEW, f"{t}：有{f.details['term_unknown']}份协议未能识别合作期限", f,
-                       observed=f.value, reason="missing_evidence")
+    need = int(ctx.ruleset.t("min_partner_institutions"))
+    if f is not None and f.value < need:
+        if f.details.get("term_unknown"):
+            return finding("E-PARTNERS", O.REVIEW, f"{t}：有{f.details['term_unknown']}份协议未能识别合作期限", f,
+                           observed=f.value, reason="missing_evidence")
+        if ctx.low(f) and _weak_only_where_counted(ctx, f):
+            d = ctx.facts.declared.get(f.name)
+            return finding("E-PARTNERS", O.FAIL, f"{t}：于申请日有效{f.value}家，要求不少于{need}家（识别不确定之处只在已计入的"
+                           "协议期限中，实际家数不会更多）", f, declared=d and d.value, observed=f.value)
     return _minimum("E-PARTNERS", t, "service.partner_institutions", "min_partner_institutions", str)(ctx)
+
+
+def _weak_only_where_counted(ctx: RuleContext, f: Fact) -> bool:
+    """Every weak word is in the term of an agreement counted valid: read right, it could only be ended too.
+    Agreements judged ended and the counted counterparties' names (two merged into one) were read surely."""
+    details = f.details or {}
+    if "excluded_conf" not in details:
+        return False
+    th = float(ctx.ruleset.t("low_confidence"))
+    return all(c is None or c >= th for c in (details["excluded_conf"], details.get("counted_names_conf")))
 
 
 ELIGIBILITY_RULES = (
