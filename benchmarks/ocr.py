@@ -70,7 +70,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="200 dpi rotated scans only, one page per document type, "
                                                          "no multi-page check (~2-3 min)")
     ap.add_argument("--parallel-pages", type=int, help="pages of the multi-page scan read with jobs=2 and jobs=1 "
-                                                       "(default 4, --quick 0 = skipped)")
+                                                       "(default 8, --quick 0 = skipped)")
     ap.add_argument("--markdown", help="write the tables and the command here (e.g. docs/ocr-benchmark.md)")
     ap.add_argument("--json-out", help="write every page's figures (and what each runner read) here")
     ap.add_argument("--workdir", help="keep the page files in this folder (default: a temporary one, removed)")
@@ -93,7 +93,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if any(not 72 <= d <= 600 for d, _ in a.settings) or a.pages < 1:
         ap.error("--dpi must lie within 72..600 and --pages be at least 1")
     if a.parallel_pages is None:
-        a.parallel_pages = 0 if a.quick else 4
+        a.parallel_pages = 0 if a.quick else 8
     return a
 
 

@@ -5,11 +5,20 @@ the PDF extractor renders and OCRs every page (extractors.ocr.ocr_pages: a proce
 `jobs` workers, pages in order). The parallel wall time includes starting that pool, as in use;
 the first parallel run in a process also starts multiprocessing's forkserver, reported apart.
 It runs before the per-page benchmark, so the load average beside it is other people's work.
+
+On its own, several rounds (each: jobs=1, then jobs=2 twice) and their median:
+
+    python -m benchmarks.parallel --pages 8 --rounds 3
 """
 from __future__ import annotations
 
+import argparse
 import hashlib
+import json
+import os
 import random
+import statistics
+import sys
 import time
 
 from extractors.context import ExtractionContext, OcrSettings
@@ -17,7 +26,7 @@ from extractors.registry import extract_document
 from intake.models import Document, FileType
 from synth import degrade
 
-from .samples import Sample
+from .samples import Sample, make_samples
 from .scans import degrade_page
 
 
@@ -43,3 +52,34 @@ def measure(samples: list[Sample], dpi: int, seed: int, engine: str = "cascade",
     out["same_text"] = len(set(texts)) == 1
     out["jobs"] = jobs
     return out
+
+
+MIX = ("text", "form", "clients_ruled", "clients_plain")  # short and long pages, as a real package mixes them
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.parallel", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--pages", type=int, default=8, help="pages of the scan, the document types in turn (default 8)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--dpi", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args(argv)
+    if a.pages < 2 or a.rounds < 1:
+        ap.error("--pages must be at least 2 and --rounds at least 1")
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    samples = make_samples(list(MIX), 1, a.seed)
+    pick = [samples[i % len(samples)] for i in range(a.pages)]
+    runs = []
+    for r in range(a.rounds):
+        print(f"round {r + 1}/{a.rounds}: {a.pages} pages at {a.dpi} dpi, jobs=1 then jobs=2 …", file=sys.stderr)
+        load = os.getloadavg()[0]
+        runs.append({"load_before": round(load, 2), **measure(pick, a.dpi, a.seed)})
+        print(json.dumps({k: v for k, v in runs[-1].items() if k != "documents"}), flush=True)
+    print(f"jobs=2 / jobs=1 (pool start included, forkserver excluded): median "
+          f"{statistics.median(x['ratio'] for x in runs):.3f} over {a.rounds} rounds", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
