@@ -155,3 +155,12 @@ def test_options() -> None:
     for bad in (["--engines", "paddle"], ["--docs", "invoice"], ["--variants", "fax"], ["--dpi", "20"], ["--dpi", "x"]):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_parallel_check_options() -> None:
+    from benchmarks import parallel
+
+    assert parse_args([]).parallel_pages == 8  # a multi-page scan: four unequal pages cannot show half the time
+    for bad in (["--pages", "1"], ["--rounds", "0"]):
+        with pytest.raises(SystemExit):
+            parallel.main(bad)
