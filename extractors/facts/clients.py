@@ -35,6 +35,8 @@ _GLUED_SERIAL = re.compile(rf"(\d{{1,3}})(?=[{_CJK}])")
 _NAME_RUN = re.compile(rf"[{_CJK}（）()]+")
 _CODE_RUN = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)?")
 _SIZE_WORD = re.compile(r"(微型|小型|中型|大型)")
+SIZE_AFTER_JUNK = 4  # characters of junk a size word may follow the code by (the second line of a wrapped row)
+_DIGITS = re.compile(r"\d")
 # where the 服务内容 cell starts when OCR runs the name, size and service together
 _SERVICE = r"(?=信息|政策|市场|技能|财税|工商|知识|管理|新员|质量|项目|创业|咨询|培训|辅导|融资|法律|人才|技术|检测)"
 _SIZE_BEFORE_SERVICE = re.compile(rf"([微小中大])型?{_SERVICE}")
@@ -156,6 +158,8 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
         rest = rest[c.end():].lstrip()
     if size is None and rest[:1] in "微小中大" and rest:
         size = dict(_SIZE)[rest[0]]
+    elif size is None and (sw := _SIZE_WORD.search(rest, 0, SIZE_AFTER_JUNK + 2)) and not _DIGITS.search(rest[:sw.start()]):
+        size = dict(_SIZE)[sw.group(0)[0]]  # a few junk marks between code and size ("X6。区型 微型"): a wrapped row
     pw_m = _PW_TAIL.search(rest)
     pw = pw_of(pw_m.group(1)) if pw_m else None
     return serial, _clean_name(name), code, size, pw

@@ -225,3 +225,15 @@ def test_a_serial_read_into_the_name_cell_is_split_off():
     doc = ExtractedDocument("服务企业名单.jpg", "0" * 64, (page(1, table(*rows)),), "test")
     got = read_clients(doc, build_view(doc))
     assert [(r.serial, r.name) for r in got] == [(n, org(n)) for n in range(1, 7)]
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("7 宁波优永照明电器厂 X6。区型 微型 2023.02.1 0 是", "micro"),  # a wrapped code's tail and junk before the size
+    ("7 宁波优永照明电器厂 X6 小型 2023.02.1 0 是", "small"),
+    ("7 宁波优永照明电器厂 X6 新员工培训 2023.02.1 0 是", None),  # no size: none is made up
+    ("7 宁波优永照明电器厂 X6 2023.02.1 中小型企业诊断 0 是", None),  # a size word after a date is no size cell
+])
+def test_a_size_word_a_few_junk_marks_after_the_code_is_the_size(text: str, size: str | None) -> None:
+    from extractors.facts.clients import _parse_text
+
+    assert _parse_text(text)[3] == size
