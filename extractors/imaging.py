@@ -47,11 +47,11 @@ TEXT_REACH = 0.006  # of the page's shorter side (~10 px on A4 at 200 dpi)
 SEAL_HALO = 0.002  # of the shorter side (~3 px at 200 dpi): gray rims of seal strokes
 SEAL_ZONE = 0.006  # around clearly red ink, where a faint red cast is seal too
 FAINT_REDNESS = 12  # red above the stronger of green and blue; paper tints stay below ~6
-# Dim photos: the page's text (median ink away from seals) is not clearly darker in gray than seal
-# ink, so gray cannot tell text under a seal from the seal; the red channel redraws the seal instead.
+# Dim pages (phone photos, light scans): the page's text (median ink away from seals) is not clearly darker
+# in gray than seal ink, so gray cannot tell text under a seal from the seal; the red channel redraws it.
 GRAY_TELLS_TEXT = 0.6  # text's gray below this share of the seal ink's: the gray test works
 INK_AWAY = 0.03  # of the shorter side: ink this far from red measures the page's text
-SEAL_SHADE_POWER = 2  # dim photos: seal pixel -> paper x (red / seal ink's red) ** this
+SEAL_SHADE_POWER = 2  # dim pages: seal pixel -> paper x (red / seal ink's red) ** this
 FRINGE_MEDIAN = 3  # px: median over the red ratio before shading (see _redraw_from_red)
 
 
@@ -62,7 +62,7 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     reddish pixel ate the strokes of names stamped over. Seal ink is measured on the image itself
     (median of the reddish pixels: stamp density and lighting vary), and only pixels clearly
     darker than it, in red and in gray, count as text. JPEG's dark-red specks along a seal's
-    ring are darker in red only, so they go with the seal. On a dim photo whose text is no darker
+    ring are darker in red only, so they go with the seal. On a dim page whose text is no darker
     in gray than the seal, that test erased the text under the seal: see `_redraw_from_red`.
     """
     if rgb.ndim == 2:
