@@ -41,6 +41,8 @@ _DIGITS = re.compile(r"\d")
 _SERVICE = r"(?=信息|政策|市场|技能|财税|工商|知识|管理|新员|质量|项目|创业|咨询|培训|辅导|融资|法律|人才|技术|检测)"
 _SIZE_BEFORE_SERVICE = re.compile(rf"([微小中大])型?{_SERVICE}")
 _NAME_BEFORE_SERVICE = re.compile(rf"(公司|厂|中心|事务所|合作社){_SERVICE}")
+# a size right after the name's end, then the fee: the service cell wrapped onto the lines around ("…有限公司中12000否")
+_SIZE_AFTER_NAME = re.compile(r"(?:公司|厂|中心|事务所|合作社)([微小中大])型?$")
 _PW_TAIL = re.compile(rf"(低收费|免费|市场价|正常收费|标准收费|市场化|公益|是|否|√|×)[^{_CJK}0-9A-Za-z]*$")
 
 
@@ -144,8 +146,11 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
         else:
             sz = _SIZE_BEFORE_SERVICE.search(run, 5)
             nb = _NAME_BEFORE_SERVICE.search(run, 3)
+            tail = _SIZE_AFTER_NAME.search(run, 5)
             if sz:
                 name, size, after = run[: sz.start()], dict(_SIZE)[sz.group(1)], run[sz.end():] + rest[m.end():]
+            elif tail and re.match(r"\s*\d", rest[m.end():]):
+                name, size, after = run[: tail.start(1)], dict(_SIZE)[tail.group(1)], rest[m.end():]
             elif nb:
                 name, after = run[: nb.end()], run[nb.end():] + rest[m.end():]
             else:

@@ -237,3 +237,17 @@ def test_a_size_word_a_few_junk_marks_after_the_code_is_the_size(text: str, size
     from extractors.facts.clients import _parse_text
 
     assert _parse_text(text)[3] == size
+
+
+@pytest.mark.parametrize(("text", "name", "size"), [
+    # narrow columns: the service cell wrapped onto the lines above and below, the size glued to the name
+    ("宁波市盛信智能科技有限公司中12000否7 10A培训8", "宁波市盛信智能科技有限公司", "medium"),
+    ("宁波远汉文化传媒有限公司小1500否9 U9P咨询7", "宁波远汉文化传媒有限公司", "small"),
+    ("宁波合力机械厂微 300 是", "宁波合力机械厂", "micro"),
+    ("宁波大中", "宁波大中", None),  # no organisation's end before it: part of the name
+])
+def test_a_size_glued_to_the_name_before_the_fee(text: str, name: str, size: str | None) -> None:
+    from extractors.facts.clients import _parse_text
+
+    got = _parse_text(text)
+    assert (got[1], got[3]) == (name, size)
