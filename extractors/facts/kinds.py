@@ -41,6 +41,7 @@ _SIGNS: tuple[tuple[DocumentKind, str, str], ...] = (
 _TITLE_CHARS = 160
 _CLIENT_ROW = re.compile(r"[0-9A-Z]{10,20}")
 _SIZE_WORD = re.compile(r"[大中小微]型")
+_NAMED_ROW = re.compile(r"(?:公司|厂|中心|事务所|合作社).{0,40}[大中小微]型.{0,40}[是否]")
 _SHORT_SIZE = re.compile(r"[0-9A-Z]{15,20}\W{0,3}[大中小微甲]")  # 规模 written 大/中/小/微 right after the code
 
 
@@ -63,9 +64,12 @@ def _client_table_present(doc: ExtractedDocument) -> bool:
     head = doc.text[:100000]
     if re.search(r"企业名称.{0,40}(统一社会信用代码|信用代码).{0,40}(规模|类型)", head, re.S):
         return True
-    # a continuation page (a second photo, a page without the header): rows of code + size
-    rows = sum(1 for ln in head.split("\n") if _CLIENT_ROW.search(ln) and (_SIZE_WORD.search(ln) or _SHORT_SIZE.search(ln)))
-    return rows >= 5
+    # a continuation page (a second photo, a page without the header): rows of code + size, or, where narrow
+    # columns wrapped the codes away, of a client's name, size and 是/否 (a last page may hold only a few)
+    lines = head.split("\n")
+    rows = sum(1 for ln in lines if _CLIENT_ROW.search(ln) and (_SIZE_WORD.search(ln) or _SHORT_SIZE.search(ln)))
+    named = sum(1 for ln in lines if _NAMED_ROW.search(ln))
+    return rows >= 5 or named >= 3
 
 
 def _title_zone(text: str) -> str:
