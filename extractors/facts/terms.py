@@ -119,14 +119,17 @@ class _Part:
 
 # OCR's strays inside a date, mended in place so offsets carry over: a mark before a separator
 # ("2020).11.12"), a comma for the separator the rest of the date uses ("2023,9/2"), a speck inside a
-# Chinese year ("二〇.二五年", moved out before 年 as a space).
+# Chinese year ("二〇.二五年", moved out before 年 as a space) or in place of its lost digit ("二〇二,年").
 _MARK_BEFORE_SEP = re.compile(r"(?<=\d)[)）\]】'\"°·](?=\s*[-./])")
 _COMMA_FOR_SEP = re.compile(r"(?<=(?:19|20)\d\d)[,，](?=\d{1,2}([-./])\d)")
 _MARK_IN_CN_YEAR = re.compile(r"(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{1,3})[.·,，'`]([〇零一二三四五六七八九]{1,3})(\s*)年")
+# A mark where a Chinese year's digit was ("二〇二,年", the digit lost under a seal): a year that lost a digit.
+_MARK_FOR_CN_DIGIT = re.compile(r"(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{3})[.·,，'`](?=\s*年)")
 
 
 def _mend_separators(t: str) -> str:
     t = _MARK_IN_CN_YEAR.sub(lambda m: m[1] + m[2] + " " + m[3] + "年" if len(m[1] + m[2]) == 4 else m[0], t)
+    t = _MARK_FOR_CN_DIGIT.sub(lambda m: m[1] + " ", t)
     t = _MARK_BEFORE_SEP.sub(" ", t)
     return _COMMA_FOR_SEP.sub(lambda m: m[1], t)
 

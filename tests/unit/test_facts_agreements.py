@@ -194,3 +194,12 @@ def test_a_speck_inside_a_chinese_year_keeps_the_year() -> None:
     t = read_term("本协议有效期自二0二二年六月十三日至二0.二五年1二日II期满")
     assert t.start == date(2022, 6, 13) and t.end_bounds == (date(2025, 1, 1), date(2025, 12, 31))
     assert t.valid_on(date(2023, 11, 8)) is True
+
+
+def test_a_mark_in_place_of_a_lost_year_digit_leaves_a_year_that_lost_a_digit() -> None:
+    # "二〇二〇年" under a seal read "二〇二,年": the end is 2020-2042 on 七月一日, after the start, so the
+    # agreement runs on 2020-04-06 (the comma had made the year unreadable and the term undecided)
+    t = read_term("本协议有效期自二〇一八年七月二日起至二〇二,年七月一日止。")
+    assert t.start == date(2018, 7, 2) and t.end_bounds[0] == date(2020, 7, 1)
+    assert t.valid_on(date(2020, 4, 6)) is True
+    assert t.valid_on(date(2020, 8, 1)) is None  # later, the lost digit decides
