@@ -371,7 +371,10 @@ def _next_on(after: date, md: tuple[int, int]) -> date | None:
 
 
 def _term_score(t: Term) -> int:
-    return 4 * bool(t.start) + 4 * bool(t.end) + 2 * t.open_ended + sum(x is not None for x in t.start_bounds + t.end_bounds)
+    # a date worked out from the stated length ranks below one read: "合作期限到" (a heading with a stray 到)
+    # before "合作期限为三年，自2022年6月1日起至2025年5月31日止" must not make 2022-06-01 the end
+    return (4 * bool(t.start) + 4 * bool(t.end) + 2 * t.open_ended + sum(x is not None for x in t.start_bounds + t.end_bounds)
+            - t.from_length)
 
 
 def find_term(text: str, keyword: re.Pattern[str], use_duration: bool = True) -> tuple[Term, int] | None:

@@ -203,3 +203,14 @@ def test_a_mark_in_place_of_a_lost_year_digit_leaves_a_year_that_lost_a_digit() 
     assert t.start == date(2018, 7, 2) and t.end_bounds[0] == date(2020, 7, 1)
     assert t.valid_on(date(2020, 4, 6)) is True
     assert t.valid_on(date(2020, 8, 1)) is None  # later, the lost digit decides
+
+
+def test_a_stray_until_after_the_heading_does_not_beat_the_term_read_in_full() -> None:
+    # a seal's remains read as 到 after the heading 合作期限: "到 … 2022年6月1日" looked like an end, and the
+    # start was worked out from 三年; the full 自…起至…止 below it is read instead
+    from extractors.facts.agreements import _TERM
+    from extractors.facts.terms import find_term
+
+    got = find_term("三、合作期限到\n合作期限为三年,自2022年6月1日起至2025年5月31日止六\n甲方(盖章)", _TERM)
+    assert got is not None
+    assert (got[0].start, got[0].end, got[0].from_length) == (date(2022, 6, 1), date(2025, 5, 31), False)
