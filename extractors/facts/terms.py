@@ -122,9 +122,9 @@ class _Part:
 # Chinese year ("二〇.二五年", moved out before 年 as a space) or in place of its lost digit ("二〇二,年").
 _MARK_BEFORE_SEP = re.compile(r"(?<=\d)[)）\]】'\"°·](?=\s*[-./])")
 _COMMA_FOR_SEP = re.compile(r"(?<=(?:19|20)\d\d)[,，](?=\d{1,2}([-./])\d)")
-_MARK_IN_CN_YEAR = re.compile(r"(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{1,3})[.·,，'`]([〇零一二三四五六七八九]{1,3})(\s*)年")
+_MARK_IN_CN_YEAR = re.compile(rf"(?<![{_CN_DIGIT}])([{_CN_DIGIT}]{{1,3}})[.·,，'`]([{_CN_DIGIT}]{{1,3}})(\s*)年")
 # A mark where a Chinese year's digit was ("二〇二,年", the digit lost under a seal): a year that lost a digit.
-_MARK_FOR_CN_DIGIT = re.compile(r"(?<![〇零一二三四五六七八九])([〇零一二三四五六七八九]{3})[.·,，'`](?=\s*年)")
+_MARK_FOR_CN_DIGIT = re.compile(rf"(?<![{_CN_DIGIT}])([{_CN_DIGIT}]{{3}})[.·,，'`](?=\s*年)")
 
 
 def _mend_separators(t: str) -> str:
