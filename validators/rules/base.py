@@ -29,10 +29,13 @@ class RuleContext:
                                          (e.confidence is None or e.confidence < strict) for e in f.evidence)
                    for f in facts)
 
+    def weak(self, confidence: float | None) -> bool:
+        """True for an OCR confidence under the rule set's threshold (None: not OCR, certain)."""
+        return confidence is not None and confidence < float(self.ruleset.t("low_confidence"))
+
     def low(self, *facts: Fact | None) -> bool:
         """True when any of the facts was read from words under the OCR confidence threshold."""
-        th = float(self.ruleset.t("low_confidence"))
-        return any(f is not None and f.confidence is not None and f.confidence < th for f in facts)
+        return any(f is not None and self.weak(f.confidence) for f in facts)
 
 
 @dataclass(frozen=True)

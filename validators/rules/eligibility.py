@@ -187,8 +187,7 @@ def _weak_only_where_counted(ctx: RuleContext, f: Fact) -> bool:
     details = f.details or {}
     if "excluded_conf" not in details:
         return False
-    th = float(ctx.ruleset.t("low_confidence"))
-    return all(c is None or c >= th for c in (details["excluded_conf"], details.get("counted_names_conf")))
+    return not any(ctx.weak(c) for c in (details["excluded_conf"], details.get("counted_names_conf")))
 
 
 ELIGIBILITY_RULES = (
