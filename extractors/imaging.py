@@ -77,7 +77,8 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     red_of_paper = r / np.maximum(paper_level(rgb[..., 0]), 1)
     seal_gray = float(np.median(gray[strong]))
     text_gray = SEAL_TEXT_GRAY * seal_gray
-    text_red = SEAL_TEXT_RED * float(np.median(red_of_paper[strong]))
+    seal_red = float(np.median(red_of_paper[strong]))
+    text_red = SEAL_TEXT_RED * seal_red
     # ...but JPEG smears its colour: faint strokes and the rims of strokes are only pinkish gray and
     # stayed behind as a ghost seal that binarises into specks over the date under it. Next to
     # clearly red ink, a slight red cast is seal too.
@@ -86,7 +87,7 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     reddish = strong | (zone & (redness > FAINT_REDNESS))
     paper = paper_level(gray)
     if _text_gray(gray, strong) >= GRAY_TELLS_TEXT * seal_gray:
-        return _redraw_from_red(gray, paper, reddish, red_of_paper, text_red)
+        return _redraw_from_red(gray, paper, reddish, red_of_paper, seal_red)
     ys, xs = np.nonzero(reddish)
     text = (red_of_paper[ys, xs] < text_red) & (gray[ys, xs] < text_gray)
     # Text under a seal runs on out of it in black; dark red far from any black ink is a
@@ -97,9 +98,14 @@ def remove_red(rgb: np.ndarray) -> np.ndarray:
     # Painted with the local paper, not white: white patches on a shaded photo binarise into edges.
     gray[ys[~text], xs[~text]] = paper[ys[~text], xs[~text]]
     # Neutral gray rims of seal strokes: only text-dark ink stays.
-    rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (gray >= text_gray)
+    rims = _rims(reddish) & (gray >= text_gray)
     gray[rims] = paper[rims]
     return gray
+
+
+def _rims(reddish: np.ndarray) -> np.ndarray:
+    """The neutral gray rims around seal strokes (anti-aliasing, JPEG): a few pixels outside the reddish ones."""
+    return _grow(reddish, max(2, round(min(reddish.shape) * SEAL_HALO))) & ~reddish
 
 
 def _text_gray(gray: np.ndarray, strong: np.ndarray) -> float:
@@ -109,7 +115,7 @@ def _text_gray(gray: np.ndarray, strong: np.ndarray) -> float:
 
 
 def _redraw_from_red(gray: np.ndarray, paper: np.ndarray, reddish: np.ndarray, red_of_paper: np.ndarray,
-                     text_red: float) -> np.ndarray:
+                     seal_red: float) -> np.ndarray:
     """Seal pixels redrawn from the red channel, where seal ink is nearly paper and text stays dark.
 
     Kept for dim pages only: JPEG leaves dark-red fringes along seal strokes that the red channel
@@ -117,14 +123,13 @@ def _redraw_from_red(gray: np.ndarray, paper: np.ndarray, reddish: np.ndarray, r
     removes them all.
     """
     ys, xs = np.nonzero(reddish)
-    seal_red = text_red / SEAL_TEXT_RED
     red = (np.minimum(1.0, red_of_paper / seal_red) * 255).astype(np.uint8)
     # JPEG's dark-red fringes along seal strokes are a pixel or two wide; text strokes are wider.
     red = cv2.medianBlur(red, FRINGE_MEDIAN)
     shade = (red[ys, xs] / 255.0) ** SEAL_SHADE_POWER
     gray[ys, xs] = (paper[ys, xs] * shade).clip(0, 255).astype(np.uint8)
     # Neutral gray rims of seal strokes that are light in red too (dark red there is text).
-    rims = _grow(reddish, max(2, round(min(gray.shape) * SEAL_HALO))) & ~reddish & (red_of_paper >= text_red)
+    rims = _rims(reddish) & (red_of_paper >= SEAL_TEXT_RED * seal_red)
     gray[rims] = paper[rims]
     return gray
 
