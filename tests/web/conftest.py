@@ -135,9 +135,11 @@ class GeneratedPackage:
 
 @lru_cache(maxsize=1)
 def generated_package() -> GeneratedPackage:
-    """Made once per test process, into a temporary folder."""
+    """Made once per test process, into a temporary folder removed when the process ends."""
+    import atexit
     import dataclasses
     import random
+    import shutil
     import tempfile
 
     from synth.model import Kind, Profile
@@ -147,6 +149,7 @@ def generated_package() -> GeneratedPackage:
     spec = make_spec(random.Random(3), "W0001", 3, Profile.QUICK, 0.0,
                      force={"kind": Kind.CULTIVATION, "defects": ["legal_rep_mismatch"]})
     out = Path(tempfile.mkdtemp(prefix="prescreen-web-package-"))
+    atexit.register(shutil.rmtree, out, True)
     truth = generate_package(dataclasses.replace(spec, delivery="folder"), out)
     return GeneratedPackage(out / truth["path"], truth)
 
