@@ -31,7 +31,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from extractors import imaging
+from extractors import imaging, lost_lines
 from extractors.checkboxes import Checkbox, find_checkboxes
 from extractors.closed_columns import closed_columns
 from extractors.context import ExtractionContext, OcrEngine
@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "16"
+OCR_PIPELINE_VERSION = "17"
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,10 @@ SEAL_CROSSED_INK = 0.08  # of a character's square erased as seal ink in a word'
 SEAL_CROSSED_CONF = 0.5  # ... so its confidence is capped below the review threshold (三 cut to 二 reads sure)
 UPSIDE_DOWN_SHARE = 0.6  # RapidOCR path: above this share of lines turned 180° by its classifier, the page is
 # prepared again the right way up (see _rapid_lines)
+GLYPH_MAX_WIDTH = 1.2  # character heights: a lost table line this narrow is one glyph (see _confirm_glyph)
+PSM_CHAR = 10  # tesseract: the image is one character
+DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨"}  # RapidOCR's readings of a lone digit, by its shape
+LOST_MARGIN = 0.06  # character heights of real pixels above and below a lost table line in its crop
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
 CHECKBOX_GLYPHS = frozenset("□☐口☑回四加团囚凶図区田■√")
@@ -299,6 +303,55 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
             for i, ss in enumerate(segs)], len(changed)
 
 
+# --- lines tesseract dropped inside table cells (extractors.lost_lines) ---------------------
+
+
+def _recover_lost_lines(prep: imaging.Prepared, lines: list[Line], deadline: float,
+                        threads: int) -> tuple[list[Line], int]:
+    tables = grid_tables(prep.h_mask, prep.v_mask, [w for ln in lines for w in ln.words], prep.char_h)
+    if not tables or deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
+        return lines, 0
+    ch = prep.char_h
+
+    def read(boxes: list[BBox]) -> list[tuple[str, float]]:
+        # A tight crop: the cell's other line lies a fraction of a character above or below.
+        crops = [(max(0, int(b.x0 - MARGIN * ch)), max(0, int(b.y0 - LOST_MARGIN * ch)),
+                  int(b.x1 + MARGIN * ch + 1), int(b.y1 + LOST_MARGIN * ch + 1)) for b in boxes]
+        out = rapid.recognize_lines(prep.clean_gray, crops, threads, pad=round(PAD * ch))
+        return [_confirm_glyph(prep, b, text, score, deadline) for b, (text, score) in zip(boxes, out, strict=True)]
+
+    try:
+        return lost_lines.recover(prep, lines, tables, read)
+    except EngineError as exc:
+        log.warning("RapidOCR unusable, table lines tesseract skipped stay unread: %s", exc)
+        return lines, 0
+
+
+def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, deadline: float) -> tuple[str, float]:
+    """A lone glyph RapidOCR is unsure of ("2" of a wrapped 序号 12 at 0.5) is read by tesseract as one
+    character too; where both engines read the same, that agreement is the confidence."""
+    if score >= lost_lines.MIN_SCORE or box.x1 - box.x0 > GLYPH_MAX_WIDTH * prep.char_h:
+        return text, score
+    glyph = normalize_text(text).strip()
+    if len(glyph) != 1:
+        return text, score
+    pad = round(PAD * prep.char_h)
+    crop = prep.ocr_image[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
+    crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    try:
+        got = tess.image_to_words(crop, "chi_sim", PSM_CHAR, max(0.1, min(2.0, deadline - time.monotonic())))
+    except EngineError:
+        return text, score
+    if len(got) != 1:
+        return text, score
+    tess_glyph = normalize_text(got[0].text).strip()
+    if tess_glyph == glyph:
+        return text, max(score, got[0].conf)
+    if glyph in DIGIT_LOOKALIKES.get(tess_glyph, ""):  # RapidOCR reads a lone 0 as ○
+        return tess_glyph, got[0].conf
+    return text, score
+
+
 # --- checklists: tick boxes found by shape, option names re-read between them ---------------
 
 
@@ -472,7 +525,13 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                 found = [make_line(ws) for ws in _tess_lines(tw)]
         if ctx.engine is not OcrEngine.TESSERACT:
             found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
-        lines, tables = _build(prep, _distrust_seal_crossings(found, prep), ctx, threads)
+        found = _distrust_seal_crossings(found, prep)
+        if ctx.engine is OcrEngine.CASCADE:
+            found = lost_lines.drop_double_reads(found)
+            found, lost = _recover_lost_lines(prep, found, deadline, threads)
+            if lost:
+                engine += f" + {lost} lost table lines"
+        lines, tables = _build(prep, found, ctx, threads)
     except EngineError as exc:
         log.warning("OCR failed on %s page %d: %s", subject, number, exc)
         return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",
