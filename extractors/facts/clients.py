@@ -21,6 +21,7 @@ from extractors.normalize.uscc import find_usccs, repair_uscc, validate_uscc
 
 _TOTAL = re.compile(r"合计|总计|小计|共计")
 NUMBERED_SHARE = 0.6  # rows showing a 序号 for the numbering to be checked
+MISREAD_SHARE = 0.1  # of the rows: 序号 read short and off their place that still leave the numbering in order
 _SIZE = (("微", "micro"), ("小", "small"), ("中", "medium"), ("大", "large"))
 _SIZE_OCR = {"天": "大", "夭": "大"}  # look-alikes OCR gives for a lone 大
 _PW_YES = ("是", "√", "✓", "Y", "y", "免费", "低收费", "公益", "优惠")
@@ -485,11 +486,37 @@ def _numbering_mismatch(rows: list[ClientRow]) -> _Numbering | None:
     twice, holes = len(numbers) - len(seen), top - len(seen)
     if not twice and top == n and not holes:
         return None
+    if _numbered_in_order(rows):
+        return None
     # A number seen twice is most often a misread one (3 for 13): rows read twice are one client already
     # (counted once by code or name), so only rows beyond the top number may be extra.
     note = f"序号至{top}，识别出{n}行" + (f"，缺{holes}个序号" if holes else "") + \
         (f"，{twice}个序号重复" if twice else "") + "，可能有行漏识或多识"
     return _Numbering(note, holes, max(0, n - top))
+
+
+def _numbered_in_order(rows: list[ClientRow]) -> bool:
+    """The 序号 say no row was lost or added: every number read whole is its row's place in the list,
+    the last row's is its place, and nearly every one read with digits missing ("1" or "3"
+    for 13: a two-digit number wrapped in a narrow column, one line of it unread) could be. A lost row
+    shifts every later number off its place, and those read whole show it; a row added at the end
+    has the last number off its place; a number read short and off its place elsewhere is a misread."""
+    numbered = [(str(place), str(r.serial)) for place, r in enumerate(rows, start=1) if r.serial is not None]
+    if not numbered or rows[-1].serial is None:  # unnumbered rows at the end may be fragments
+        return False
+    short_off = 0
+    for number, read in numbered:
+        if len(read) >= len(number):
+            if read != number:
+                return False
+        elif not _digits_within(read, number):
+            short_off += 1
+    return _digits_within(numbered[-1][1], numbered[-1][0]) and short_off <= MISREAD_SHARE * len(rows)
+
+
+def _digits_within(read: str, number: str) -> bool:
+    it = iter(number)
+    return all(d in it for d in read)
 
 
 def _plausible(serial: int | None, rows: int) -> int | None:

@@ -251,3 +251,27 @@ def test_a_size_glued_to_the_name_before_the_fee(text: str, name: str, size: str
 
     got = _parse_text(text)
     assert (got[1], got[3]) == (name, size)
+
+
+def test_wrapped_serials_read_short_but_in_place_leave_the_numbering_in_order():
+    from extractors.facts.clients import ClientRow, client_facts
+    from extractors.models import Evidence, PageSource
+
+    def rows(serials):
+        return [ClientRow(f"宁波测试{i}有限公司", None, "small", True,
+                          Evidence("list.tif", 1, "row", confidence=0.95, source=PageSource.OCR), s)
+                for i, s in enumerate(serials, start=1)]
+
+    # 序号 10-18 wrapped in a narrow column, one digit of several unread: each read is its place or part of it
+    short = [1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1, 3, 14, 1, 16, 7, 8]
+    f = client_facts(rows(short))["service.smes_served"]
+    assert f.details["numbering"] is None and f.details["smes_served_row_bounds"] == (18, 18)
+    # one number read short and off its place (3 for 17) among 18 is a misread
+    assert client_facts(rows(short[:16] + [3, 18]))["service.smes_served"].details["numbering"] is None
+    # a number read whole off its place shows a lost row: 1-9 read, then 11 where 10 should be
+    lost = client_facts(rows([1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 1, 13]))["service.smes_served"]
+    assert "缺" in lost.note and lost.details["smes_served_row_bounds"][0] == 12
+    assert lost.details["smes_served_row_bounds"][1] >= 13
+    # the last row's number off its place: a row added at the end
+    extra = client_facts(rows(list(range(1, 13)) + [7]))["service.smes_served"]
+    assert extra.details["smes_served_row_bounds"] == (12, 13)
