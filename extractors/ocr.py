@@ -73,6 +73,7 @@ UPSIDE_DOWN_SHARE = 0.6  # RapidOCR path: above this share of lines turned 180°
 # prepared again the right way up (see _rapid_lines)
 GLYPH_MAX_WIDTH = 1.2  # character heights: a lost table line this narrow is one glyph (see _confirm_glyph)
 PSM_CHAR = 10  # tesseract: the image is one character
+PSM_LINE = 7  # tesseract: the image is one line of text
 DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨"}  # RapidOCR's readings of a lone digit, by its shape
 LOST_MARGIN = 0.06  # character heights of real pixels above and below a lost table line in its crop
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
@@ -525,7 +526,9 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                 found = [make_line(ws) for ws in _tess_lines(tw)]
         if ctx.engine is not OcrEngine.TESSERACT:
             found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
-        found = _distrust_seal_crossings(found, prep)
+        confirm = None if ctx.engine is OcrEngine.TESSERACT else \
+            (lambda words: _readings_agree(prep, words, deadline, threads))  # noqa: B023 (called right here)
+        found = _distrust_seal_crossings(found, prep, confirm)
         if ctx.engine is OcrEngine.CASCADE:
             found = lost_lines.drop_double_reads(found)
             found, lost = _recover_lost_lines(prep, found, deadline, threads)
@@ -546,8 +549,11 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                 problem=problem)
 
 
-def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared) -> list[Line]:
-    """Words a colourless seal was erased from get low confidence: the erased strokes may have been theirs."""
+def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared,
+                             confirm: Callable[[list[Word]], list[bool]] | None = None) -> list[Line]:
+    """Words a colourless seal was erased from get low confidence: the erased strokes may have been theirs.
+
+    `confirm` may vouch for some of them (see _readings_agree): those keep their confidence."""
     if prep.seal_ink is None:
         return lines
     h, w = prep.seal_ink.shape
@@ -558,12 +564,49 @@ def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared) -> list[
         x0, y0, x1, y1 = max(0, int(b.x0)), max(0, int(b.y0)), min(w, int(b.x1) + 1), min(h, int(b.y1) + 1)
         return int(prep.seal_ink[y0:y1, x0:x1].sum()) >= SEAL_CROSSED_INK * prep.char_h ** 2
 
+    doubtful = [wd for ln in lines for wd in ln.words if crossed(wd.bbox)]
+    if not doubtful:
+        return lines
+    vouched = {id(wd) for wd, ok in zip(doubtful, confirm(doubtful) if confirm else [], strict=False) if ok}
     out = []
     for ln in lines:
         words = [Word(wd.text, wd.bbox, min(wd.conf if wd.conf is not None else 1.0, SEAL_CROSSED_CONF))
-                 if crossed(wd.bbox) else wd for wd in ln.words]
+                 if crossed(wd.bbox) and id(wd) not in vouched else wd for wd in ln.words]
         out.append(make_line(words) if words != list(ln.words) else ln)
     return out
+
+
+def _readings_agree(prep: imaging.Prepared, words: list[Word], deadline: float, threads: int) -> list[bool]:
+    """For words a seal was erased from: do two more readings give the same text? Tesseract reads the
+    erased image (strokes cut where the seal was), RapidOCR the gray one (the seal still over them);
+    their errors differ, so a text both give, and the word holds, did not lose a stroke that mattered."""
+    boxes = [_crop_box(wd.bbox, prep) for wd in words if wd.bbox]
+    if len(boxes) != len(words) or deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
+        return [False] * len(words)
+    pad = round(PAD * prep.char_h)
+    try:
+        rapid_read = rapid.recognize_lines(prep.clean_gray, boxes, threads, pad=pad)
+    except EngineError as exc:
+        log.warning("RapidOCR unusable, words under a seal stay distrusted: %s", exc)
+        return [False] * len(words)
+    out = []
+    for wd, (x0, y0, x1, y1), (text, _score) in zip(words, boxes, rapid_read, strict=True):
+        key = _plain(wd.text)
+        if _plain(text) != key:
+            out.append(False)
+            continue
+        crop = cv2.copyMakeBorder(prep.ocr_image[y0:y1, x0:x1], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+        try:
+            tw = tess.image_to_words(crop, "chi_sim", PSM_LINE, max(0.1, deadline - time.monotonic()))
+        except EngineError:
+            out.append(False)
+            continue
+        out.append(_plain("".join(t.text for t in tw)) == key)
+    return out
+
+
+def _plain(text: str) -> str:
+    return normalize_text(text).replace(" ", "")
 
 
 def _score(words) -> float:

@@ -100,3 +100,30 @@ def test_a_photocopied_seal_as_dark_as_text_is_erased_by_shape():
     assert prep.seal_ink is not None
     ring_only = _ring_band(gray.shape, cx, cy, r) & ~(imaging.binarize(clean) < 128)
     assert (prep.ocr_image[ring_only] > 128).mean() > 0.97  # nothing of the ring is kept as text
+
+
+def test_words_under_a_seal_keep_their_confidence_where_confirmed():
+    gray, (cx, cy, r) = _page()
+    prep = imaging.prepare(gray)
+    crossed = Word("2023/07/20止", BBox(cx - r - 20, 118, cx - r + 140, 152), 0.97)
+    lines = [Line("x", words=(crossed,))]
+    assert _distrust_seal_crossings(lines, prep, lambda words: [True] * len(words))[0].words[0].conf == 0.97
+    assert _distrust_seal_crossings(lines, prep, lambda words: [False] * len(words))[0].words[0].conf == SEAL_CROSSED_CONF
+
+
+def test_words_under_a_gray_seal_are_trusted_only_where_both_engines_read_what_they_hold():
+    """Tesseract reads the erased image, RapidOCR the gray one (seal still there). The ring cuts through the
+    lease term and the rent, which come back misread or disputed: they stay distrusted. The lessor's line
+    under the seal is read alike by both: it keeps its confidence (it was capped before). Under a
+    photocopied seal, as dark as the text, nothing misread is trusted either."""
+    from extractors.context import ExtractionContext
+    from extractors.ocr import ocr_page
+
+    for photocopy in (False, True):
+        lines = ocr_page(_page(photocopy=photocopy)[0], 1, ExtractionContext(jobs=1)).lines
+        for ln, truth in zip(lines, LINES, strict=True):
+            if ln.text.replace(" ", "") != truth.replace("\u3000", "").replace("：", ":").replace("（", "(") \
+                    .replace("）", ")").replace("，", ","):
+                assert ln.words[-1].conf is not None and ln.words[-1].conf <= SEAL_CROSSED_CONF, ln.text
+    lessor = ocr_page(_page()[0], 1, ExtractionContext(jobs=1)).lines[2]
+    assert lessor.text == "甲方(盖章):宁波德凯科技园开发有限公司" and lessor.conf is not None and lessor.conf > 0.9
