@@ -68,8 +68,21 @@ def _client_table_present(doc: ExtractedDocument) -> bool:
     # columns wrapped the codes away, of a client's name, size and 是/否 (a last page may hold only a few)
     lines = head.split("\n")
     rows = sum(1 for ln in lines if _CLIENT_ROW.search(ln) and (_SIZE_WORD.search(ln) or _SHORT_SIZE.search(ln)))
-    named = sum(1 for ln in lines if _NAMED_ROW.search(ln))
-    return rows >= 5 or named >= 3
+    return rows >= 5 or _named_rows(lines) >= 3
+
+
+def _named_rows(lines: list[str]) -> int:
+    """Lines, or pairs of lines, reading as a client's name, size and 是/否: OCR reads a row wrapped in
+    narrow columns as two lines (the 序号's first digit and half the code above, the rest below)."""
+    count, i = 0, 0
+    while i < len(lines):
+        if _NAMED_ROW.search(lines[i]):
+            count, i = count + 1, i + 1
+        elif i + 1 < len(lines) and _NAMED_ROW.search(lines[i] + " " + lines[i + 1]):
+            count, i = count + 1, i + 2
+        else:
+            i += 1
+    return count
 
 
 def _title_zone(text: str) -> str:
