@@ -98,3 +98,29 @@ def test_blob_boxes_are_the_connected_components_boxes_and_areas_exact() -> None
         own = int(stats[labels[start[1], start[0]], cv2.CC_STAT_AREA])
         got = _area(ink, x, y, w, h, start)
         assert got == own or (got < 0.9 * w * h and own < 0.9 * w * h)  # exact, or both below FILLED
+
+
+def test_box_shaped_characters_ocr_surely_read_are_no_checklist() -> None:
+    """A licence's 91330205MA21TTML0R in a square font: its 9 and 0 have the shape of boxes, one "ticked"
+    (the 9's stroke inside), as have 自 of 自然人 and the 11 of 3月11日. OCR reads them as what they are, so
+    they are no options; real boxes, read as 回 or dropped, stay."""
+    from extractors.checkboxes import Checkbox
+    from extractors.models import BBox, Word
+    from extractors.ocr import _not_read_as_text
+
+    ch = 30.0
+    nine, zero = Checkbox(BBox(100, 100, 125, 130), True), Checkbox(BBox(520, 100, 545, 130), False)
+    code = [Word("91330205MA21TTML0R", BBox(98, 96, 600, 134), 0.9)]
+    assert _not_read_as_text([[nine, zero]], [code], ch) == []
+    options = [Checkbox(BBox(100, 200, 125, 230), True), Checkbox(BBox(300, 200, 325, 230), False)]
+    labels = [Word("回信息咨询", BBox(98, 198, 290, 232), 0.6), Word("技术创新", BBox(330, 198, 450, 232), 0.9)]
+    assert _not_read_as_text([[nine, zero], options], [code, labels], ch) == [options]
+    ziran, day = Checkbox(BBox(410, 300, 440, 330), True), Checkbox(BBox(905, 300, 935, 330), False)
+    licence = [Word("类型有限责任公司(自然人投资或控股)成立日期2017年3月11日", BBox(100, 296, 1000, 334), 0.95)]
+    assert _not_read_as_text([[ziran, day]], [licence], ch) == []
+    dropped = [Word("信息咨询", BBox(130, 198, 290, 232), 0.95), Word("技术创新", BBox(330, 198, 450, 232), 0.9)]
+    assert _not_read_as_text([options], [dropped], ch) == [options]
+    # "[ ]质量管理 [ ]创业辅导": bracket pairs have a box's sides; OCR read brackets, and the ticks are read there
+    brackets = [Word("[M管理咨询[]质量管理[]创业辅导", BBox(100, 396, 700, 434), 0.95)]
+    pairs = [Checkbox(BBox(300, 400, 325, 430), True), Checkbox(BBox(500, 400, 525, 430), False)]
+    assert _not_read_as_text([pairs], [brackets], ch) == []
