@@ -401,11 +401,11 @@ READ_AS_TEXT_CONF = 0.8  # a word this sure reads a box-shaped glyph as the char
 
 
 def _not_read_as_text(rows: list[list[Checkbox]], lines: list[list[Word]], char_h: float) -> list[list[Checkbox]]:
-    """Rows of boxes less those OCR surely read as ordinary characters: on a licence the 9 and 0 of a
-    credit code, the 自 of 自然人 and the 11 of 3月11日 have the shape of a box in some fonts, and OCR
-    reads them as what they are, while a real box reads as 回/口/田 (CHECKBOX_GLYPHS), a mark, or
-    nothing. A "[ ]" read as brackets is left to the text too: its tick is read there. The character under a box is placed by its share of the word's width, give or take one.
-    A row left with fewer than two boxes is no checklist."""
+    """Rows of boxes less those OCR surely read as digits or brackets: on a licence the 9 and 0 of a credit
+    code and the 11 of 3月11日 have the shape of a box in some fonts (and 5 of a form's 2020/7/15), and OCR
+    reads them as what they are, while a real box reads as 回/口/田, M/V, or nothing. A "[ ]" read as
+    brackets is left to the text too: its tick is read there. The character under a box is placed by its
+    share of the word's width, give or take one. A row left with fewer than two boxes is no checklist."""
     words = [w for ws in lines for w in ws if w.bbox and w.text.strip() and (w.conf or 0.0) >= READ_AS_TEXT_CONF]
     out = []
     for row in rows:
@@ -424,9 +424,9 @@ def _reads_as_text(box: BBox, word: Word) -> bool:
     text = word.text.replace(" ", "")
     at = min(len(text) - 1, int((cx - wb.x0) / max(1.0, wb.x1 - wb.x0) * len(text)))
     near = text[max(0, at - 1):at + 2]
-    if any(c in BRACKETS for c in near):
-        return True  # "[ ]" read as brackets: the option's tick is read from the text (facts.values)
-    return not any(c in CHECKBOX_GLYPHS or not c.isalnum() for c in near)
+    # "[ ]" read as brackets: the option's tick is read from the text (facts.values). A digit there is a
+    # code's or a date's; a tick box is read as 回/口, M or V, and beside it stand the option's name and a space.
+    return any(c in BRACKETS or c.isdigit() for c in near)
 
 
 def _line_span(words: list[Word]) -> tuple[float, float]:

@@ -102,8 +102,8 @@ def test_blob_boxes_are_the_connected_components_boxes_and_areas_exact() -> None
 
 def test_box_shaped_characters_ocr_surely_read_are_no_checklist() -> None:
     """A licence's 91330205MA21TTML0R in a square font: its 9 and 0 have the shape of boxes, one "ticked"
-    (the 9's stroke inside), as have 自 of 自然人 and the 11 of 3月11日. OCR reads them as what they are, so
-    they are no options; real boxes, read as 回 or dropped, stay."""
+    (the 9's stroke inside), as have 自 of 自然人 and the 11 of 3月11日. OCR reads the digits as digits, and
+    a row without them is no checklist; real boxes, read as 回, M or dropped, stay."""
     from extractors.checkboxes import Checkbox
     from extractors.models import BBox, Word
     from extractors.ocr import _not_read_as_text
@@ -120,6 +120,9 @@ def test_box_shaped_characters_ocr_surely_read_are_no_checklist() -> None:
     assert _not_read_as_text([[ziran, day]], [licence], ch) == []
     dropped = [Word("信息咨询", BBox(130, 198, 290, 232), 0.95), Word("技术创新", BBox(330, 198, 450, 232), 0.9)]
     assert _not_read_as_text([options], [dropped], ch) == [options]
+    as_m = [Word("□技术创新M人才培训", BBox(60, 198, 450, 232), 0.95)]  # ☑ read as M with confidence
+    assert _not_read_as_text([[Checkbox(BBox(62, 200, 87, 230), False), Checkbox(BBox(245, 200, 270, 230), True)]],
+                             [as_m], ch) != []
     # "[ ]质量管理 [ ]创业辅导": bracket pairs have a box's sides; OCR read brackets, and the ticks are read there
     brackets = [Word("[M管理咨询[]质量管理[]创业辅导", BBox(100, 396, 700, 434), 0.95)]
     pairs = [Checkbox(BBox(300, 400, 325, 430), True), Checkbox(BBox(500, 400, 525, 430), False)]
