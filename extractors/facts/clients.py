@@ -41,6 +41,7 @@ _DIGITS = re.compile(r"\d")
 # where the 服务内容 cell starts when OCR runs the name, size and service together
 _SERVICE = r"(?=信息|政策|市场|技能|财税|工商|知识|管理|新员|质量|项目|创业|咨询|培训|辅导|融资|法律|人才|技术|检测)"
 _SIZE_BEFORE_SERVICE = re.compile(rf"([微小中大])型?{_SERVICE}")
+_LONE_SIZE = re.compile(rf"([微小中大])型?(?:$|{_SERVICE})")
 _NAME_BEFORE_SERVICE = re.compile(rf"(公司|厂|中心|事务所|合作社){_SERVICE}")
 # a size right after the name's end, then the fee: the service cell wrapped onto the lines around ("…有限公司中12000否")
 _SIZE_AFTER_NAME = re.compile(r"(?:公司|厂|中心|事务所|合作社)([微小中大])型?$")
@@ -142,7 +143,10 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
     if m:
         run = m.group(0)
         sw = _SIZE_WORD.search(run)
-        if sw and (sw.start() >= 5 or sw.start() == 0):
+        lone = _LONE_SIZE.match(run)
+        if lone:  # the middle line of a row wrapped over three: the size, centred, then the service or fee
+            name, size, after = "", dict(_SIZE)[lone.group(1)], run[lone.end():] + rest[m.end():]
+        elif sw and (sw.start() >= 5 or sw.start() == 0):
             name, size, after = run[: sw.start()], dict(_SIZE)[sw.group(0)[0]], run[sw.end():] + rest[m.end():]
         else:
             sz = _SIZE_BEFORE_SERVICE.search(run, 5)
@@ -158,7 +162,7 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
                 name, after = run, rest[m.end():]
         rest = after
     rest = rest.lstrip()
-    c = _CODE_RUN.match(rest)
+    c = None if m and _LONE_SIZE.match(m.group(0)) else _CODE_RUN.match(rest)  # a lone size's line: fee, not code
     if c:
         code = c.group(0).replace(" ", "").upper()[:18]  # a date glued on after one space is not the code's
         rest = rest[c.end():].lstrip()

@@ -275,3 +275,17 @@ def test_wrapped_serials_read_short_but_in_place_leave_the_numbering_in_order():
     # the last row's number off its place: a row added at the end
     extra = client_facts(rows(list(range(1, 13)) + [7]))["service.smes_served"]
     assert extra.details["smes_served_row_bounds"] == (12, 13)
+
+
+@pytest.mark.parametrize(("text", "size"), [("7中0是", "medium"), ("微财税代理300是", "micro"), ("小1500否", "small"),
+                                            ("中型 市场推广 200 是", "medium")])
+def test_the_middle_line_of_a_row_wrapped_over_three_gives_the_size_not_a_name(text: str, size: str) -> None:
+    """A text-PDF list in narrow columns: name and code on the top and bottom lines, the size centred between
+    them, then the fee (no code: "0" and "1500" there are fees). Joined, its size had made the name
+    "宁波市沁德医疗器械股份有限中公司" and the size unknown."""
+    from extractors.facts.clients import _parse_text
+
+    _serial, name, code, got, _pw = _parse_text(text)
+    assert (name, code, got) == ("", "", size)
+    # a wrapped name's second line that starts like a size is still a name
+    assert _parse_text("中心D78Q咨询6")[1] == "中心"
