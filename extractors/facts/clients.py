@@ -45,7 +45,8 @@ _LONE_SIZE = re.compile(rf"([微小中大])型?(?:$|{_SERVICE})")
 _NAME_BEFORE_SERVICE = re.compile(rf"(公司|厂|中心|事务所|合作社){_SERVICE}")
 # a size right after the name's end, then the fee: the service cell wrapped onto the lines around ("…有限公司中12000否")
 _SIZE_AFTER_NAME = re.compile(r"(?:公司|厂|中心|事务所|合作社)([微小中大])型?$")
-_PW_TAIL = re.compile(rf"(低收费|免费|市场价|正常收费|标准收费|市场化|公益|是|否|√|×)[^{_CJK}0-9A-Za-z]*$")
+_PW_OCR = {"香": "否", "杏": "否"}  # look-alikes OCR gives for a lone 否 (a phone photo's list read 否 as 香 in every row)
+_PW_TAIL = re.compile(rf"(低收费|免费|市场价|正常收费|标准收费|市场化|公益|是|否|√|×|(?<=[\d ])[香杏])[^{_CJK}0-9A-Za-z]*$")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,9 @@ def pw_of(cell: str) -> bool | None:
         return True
     if c in _PW_NO:
         return False
-    # OCR leaves stray marks around a one-character answer ("和否", "是.")
+    # OCR leaves stray marks around a one-character answer ("和否", "是."), or reads 否 as a look-alike
+    if len(c) <= 3:
+        c = "".join(_PW_OCR.get(ch, ch) for ch in c)
     if len(c) <= 3 and ("是" in c) != ("否" in c):
         return "是" in c
     return None

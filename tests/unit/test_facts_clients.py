@@ -91,7 +91,7 @@ def test_same_client_with_misread_code_still_counted_once_by_name():
 
 @pytest.mark.parametrize(("cell", "want"), [("是", True), ("否", False), ("是.", True), ("和否", False),
                                             ("“否", False), ("低收费", True), ("市场价", False), ("免费", True),
-                                            ("", None), ("口", None)])
+                                            ("", None), ("口", None), ("香", False), ("杏.", False)])
 def test_ocr_noisy_yes_no_cells(cell, want):
     assert pw_of(cell) is want
 
@@ -289,3 +289,11 @@ def test_the_middle_line_of_a_row_wrapped_over_three_gives_the_size_not_a_name(t
     assert (name, code, got) == ("", "", size)
     # a wrapped name's second line that starts like a size is still a name
     assert _parse_text("中心D78Q咨询6")[1] == "中心"
+
+
+def test_a_no_read_as_its_look_alike_at_a_row_s_end_is_no() -> None:
+    """A phone photo's list whose every 否 OCR read as 香: the rows' public-welfare cells were all unknown."""
+    from extractors.facts.clients import _parse_text
+
+    assert _parse_text("7 宁波颐泽五金有限公司 91330281MA2FD2FH58 微 质量管理咨询 2018.03.1 1500 香")[4] is False
+    assert _parse_text("8 宁波香港贸易有限公司 91330281MA2FD2FH58 微 质量管理咨询 2018.03.1 1500 是")[4] is True
