@@ -503,7 +503,8 @@ def _numbering_mismatch(rows: list[ClientRow]) -> _Numbering | None:
 
 
 def _numbered_in_order(rows: list[ClientRow]) -> bool:
-    """The 序号 say no row was lost or added: every number read whole is its row's place in the list,
+    """The 序号 say no row was lost or added: every number read whole is its row's place in the list (its
+    two digits perhaps read bottom first),
     the last row's is its place, and nearly every one read with digits missing ("1" or "3"
     for 13: a two-digit number wrapped in a narrow column, one line of it unread) could be. A lost row
     shifts every later number off its place, and those read whole show it; a row added at the end
@@ -514,7 +515,7 @@ def _numbered_in_order(rows: list[ClientRow]) -> bool:
     short_off = 0
     for number, read in numbered:
         if len(read) >= len(number):
-            if read != number:
+            if read != number and read[::-1] != number:  # "32" for 23: the wrapped digits read bottom first
                 return False
         elif not _digits_within(read, number):
             short_off += 1

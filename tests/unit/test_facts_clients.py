@@ -266,6 +266,8 @@ def test_wrapped_serials_read_short_but_in_place_leave_the_numbering_in_order():
     short = [1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1, 3, 14, 1, 16, 7, 8]
     f = client_facts(rows(short))["service.smes_served"]
     assert f.details["numbering"] is None and f.details["smes_served_row_bounds"] == (18, 18)
+    # a wrapped number's digits read bottom first ("41" for 14) are in place too
+    assert client_facts(rows(short[:13] + [41] + short[14:]))["service.smes_served"].details["numbering"] is None
     # one number read short and off its place (3 for 17) among 18 is a misread
     assert client_facts(rows(short[:16] + [3, 18]))["service.smes_served"].details["numbering"] is None
     # a number read whole off its place shows a lost row: 1-9 read, then 11 where 10 should be
