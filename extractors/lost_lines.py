@@ -114,16 +114,20 @@ def _already_read(text: str, box: BBox, words: Sequence[Word], ch: float) -> boo
     return len(key) >= 2 and key in near
 
 
-def drop_double_reads(lines: list[Line]) -> list[Line]:
-    """One cell's text read into two neighbouring lines kept only in the line nearer to it.
+def drop_double_reads(lines: list[Line], tables: Sequence[Table]) -> list[Line]:
+    """One table cell's text read into two neighbouring lines kept only in the line nearer to it.
 
     A name centred in a two-line row lies around both of the row's lines; the cascade re-reads each
     line's segment from the ink around the line's words, so both can come back with the name, and the
-    cell then reads "宁波X有限公司宁波X有限公司".
+    cell then reads "宁波X有限公司宁波X有限公司". Only words inside the tables' cells are looked at: in a
+    list without rules the rows are read from the lines, and the row's own line needs its name.
     """
+    cells = [c.bbox for t in tables for r in t.rows for c in r if c.bbox]
     out = [list(ln.words) for ln in lines]
     for i in range(len(out) - 1):
         for w in list(out[i + 1]):
+            if not _in_any(w, cells):
+                continue
             twins = _twins(w, out[i])
             if not twins:
                 continue
@@ -135,6 +139,14 @@ def drop_double_reads(lines: list[Line]) -> list[Line]:
             else:
                 out[i] = [x for x in out[i] if x not in twins]
     return [ln if list(ln.words) == ws else make_line(ws) for ln, ws in zip(lines, out, strict=True) if ws]
+
+
+def _in_any(w: Word, boxes: list[BBox]) -> bool:
+    b = w.bbox
+    if b is None:
+        return False
+    cx, cy = (b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2
+    return any(c.x0 <= cx <= c.x1 and c.y0 <= cy <= c.y1 for c in boxes)
 
 
 def _twins(w: Word, others: list[Word]) -> list[Word]:

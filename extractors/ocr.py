@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "18"
+OCR_PIPELINE_VERSION = "19"
 
 log = logging.getLogger(__name__)
 
@@ -307,10 +307,14 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
 # --- lines tesseract dropped inside table cells (extractors.lost_lines) ---------------------
 
 
-def _recover_lost_lines(prep: imaging.Prepared, lines: list[Line], deadline: float,
-                        threads: int) -> tuple[list[Line], int]:
+def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], deadline: float,
+                      threads: int) -> tuple[list[Line], int]:
+    """Ruled tables' cells: a cell read into two lines kept once, lines tesseract dropped read (and counted)."""
     tables = grid_tables(prep.h_mask, prep.v_mask, [w for ln in lines for w in ln.words], prep.char_h)
-    if not tables or deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
+    if not tables:
+        return lines, 0
+    lines = lost_lines.drop_double_reads(lines, tables)
+    if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
         return lines, 0
     ch = prep.char_h
 
@@ -563,8 +567,7 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
             (lambda words: _readings_agree(prep, words, deadline, threads))  # noqa: B023 (called right here)
         found = _distrust_seal_crossings(found, prep, confirm)
         if ctx.engine is OcrEngine.CASCADE:
-            found = lost_lines.drop_double_reads(found)
-            found, lost = _recover_lost_lines(prep, found, deadline, threads)
+            found, lost = _mend_table_cells(prep, found, deadline, threads)
             if lost:
                 engine += f" + {lost} lost table lines"
         lines, tables = _build(prep, found, ctx, threads)

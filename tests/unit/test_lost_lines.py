@@ -89,11 +89,14 @@ def test_a_centred_cell_read_into_both_lines_of_its_row_stays_in_the_nearer_one(
     upper = make_line([Word("4", BBox(20, 90, 30, 110), 0.9), *name, Word("913302823017972", BBox(320, 88, 500, 108))])
     twice = Word("宁波鼎瀚物流有限公司", BBox(100, 99, 300, 121), 0.99)
     lower = make_line([Word("8", BBox(20, 118, 30, 138), 0.9), twice, Word("52G", BBox(320, 118, 360, 138))])
-    got = drop_double_reads([upper, lower])
+    grid = [Table(((Cell("", BBox(0, 85, 90, 145)), Cell("", BBox(90, 85, 310, 145))),))]
+    got = drop_double_reads([upper, lower], grid)
     assert [ln.text for ln in got] == [upper.text, "8 52G"]
     # the same text on other rows is another cell's
     apart = make_line([Word("宁波鼎瀚物流有限公司", BBox(100, 140, 300, 160), 0.99)])
-    assert drop_double_reads([upper, apart]) == [upper, apart]
+    assert drop_double_reads([upper, apart], grid) == [upper, apart]
+    # a list without rules is read row by row from its lines: the row's line keeps its name
+    assert drop_double_reads([upper, lower], []) == [upper, lower]
 
 
 # --- through the pipeline: a scanned list whose every row wraps -------------------------------
