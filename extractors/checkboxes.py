@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from extractors.imaging import blob_boxes, paper_level, remove_lines
-from extractors.models import BBox
+from extractors.models import BBox, Word
 
 FAINT_INK = 0.8  # darker than this share of the local paper counts as ink here
 MIN_SIDE, MAX_SIDE = 0.7, 2.0  # frame side in estimated character heights (a loose estimate)
@@ -226,3 +226,38 @@ def checklist_rows(boxes: list[Checkbox], char_h: float, small: list[Checkbox] |
         if len(row) >= 2 and spaced and not all(b.ticked for b in row):
             out.append(row)
     return out
+
+
+# --- boxes OCR read as text ------------------------------------------------------------------
+
+BRACKETS = frozenset("[]【】")  # a "[ ]" before an option has the sides and serifs of a box
+READ_AS_TEXT_CONF = 0.8  # a word this sure reads a box-shaped glyph as the character it is (see not_read_as_text)
+
+
+def not_read_as_text(rows: list[list[Checkbox]], lines: list[list[Word]], char_h: float) -> list[list[Checkbox]]:
+    """Rows of boxes less those OCR surely read as digits or brackets: on a licence the 9 and 0 of a credit
+    code and the 11 of 3月11日 have the shape of a box in some fonts (and 5 of a form's 2020/7/15), and OCR
+    reads them as what they are, while a real box reads as 回/口/田, M/V, or nothing. A "[ ]" read as
+    brackets is left to the text too: its tick is read there. The character under a box is placed by its
+    share of the word's width, give or take one. A row left with fewer than two boxes is no checklist."""
+    words = [w for ws in lines for w in ws if w.bbox and w.text.strip() and (w.conf or 0.0) >= READ_AS_TEXT_CONF]
+    out = []
+    for row in rows:
+        kept = [b for b in row if not any(_reads_as_text(b.bbox, w) for w in words)]
+        if kept == row or checklist_rows(kept, char_h):
+            out.append(kept)
+    return out
+
+
+def _reads_as_text(box: BBox, word: Word) -> bool:
+    wb = word.bbox
+    assert wb is not None
+    cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+    if not (wb.x0 <= cx <= wb.x1 and wb.y0 <= cy <= wb.y1):
+        return False
+    text = word.text.replace(" ", "")
+    at = min(len(text) - 1, int((cx - wb.x0) / max(1.0, wb.x1 - wb.x0) * len(text)))
+    near = text[max(0, at - 1):at + 2]
+    # "[ ]" read as brackets: the option's tick is read from the text (facts.values). A digit there is a
+    # code's or a date's; a tick box is read as 回/口, M or V, and beside it stand the option's name and a space.
+    return any(c in BRACKETS or c.isdigit() for c in near)

@@ -104,26 +104,25 @@ def test_box_shaped_characters_ocr_surely_read_are_no_checklist() -> None:
     """A licence's 91330205MA21TTML0R in a square font: its 9 and 0 have the shape of boxes, one "ticked"
     (the 9's stroke inside), as have 自 of 自然人 and the 11 of 3月11日. OCR reads the digits as digits, and
     a row without them is no checklist; real boxes, read as 回, M or dropped, stay."""
-    from extractors.checkboxes import Checkbox
+    from extractors.checkboxes import Checkbox, not_read_as_text
     from extractors.models import BBox, Word
-    from extractors.ocr import _not_read_as_text
 
     ch = 30.0
     nine, zero = Checkbox(BBox(100, 100, 125, 130), True), Checkbox(BBox(520, 100, 545, 130), False)
     code = [Word("91330205MA21TTML0R", BBox(98, 96, 600, 134), 0.9)]
-    assert _not_read_as_text([[nine, zero]], [code], ch) == []
+    assert not_read_as_text([[nine, zero]], [code], ch) == []
     options = [Checkbox(BBox(100, 200, 125, 230), True), Checkbox(BBox(300, 200, 325, 230), False)]
     labels = [Word("回信息咨询", BBox(98, 198, 290, 232), 0.6), Word("技术创新", BBox(330, 198, 450, 232), 0.9)]
-    assert _not_read_as_text([[nine, zero], options], [code, labels], ch) == [options]
+    assert not_read_as_text([[nine, zero], options], [code, labels], ch) == [options]
     ziran, day = Checkbox(BBox(410, 300, 440, 330), True), Checkbox(BBox(905, 300, 935, 330), False)
     licence = [Word("类型有限责任公司(自然人投资或控股)成立日期2017年3月11日", BBox(100, 296, 1000, 334), 0.95)]
-    assert _not_read_as_text([[ziran, day]], [licence], ch) == []
+    assert not_read_as_text([[ziran, day]], [licence], ch) == []
     dropped = [Word("信息咨询", BBox(130, 198, 290, 232), 0.95), Word("技术创新", BBox(330, 198, 450, 232), 0.9)]
-    assert _not_read_as_text([options], [dropped], ch) == [options]
+    assert not_read_as_text([options], [dropped], ch) == [options]
     as_m = [Word("□技术创新M人才培训", BBox(60, 198, 450, 232), 0.95)]  # ☑ read as M with confidence
-    assert _not_read_as_text([[Checkbox(BBox(62, 200, 87, 230), False), Checkbox(BBox(245, 200, 270, 230), True)]],
+    assert not_read_as_text([[Checkbox(BBox(62, 200, 87, 230), False), Checkbox(BBox(245, 200, 270, 230), True)]],
                              [as_m], ch) != []
     # "[ ]质量管理 [ ]创业辅导": bracket pairs have a box's sides; OCR read brackets, and the ticks are read there
     brackets = [Word("[M管理咨询[]质量管理[]创业辅导", BBox(100, 396, 700, 434), 0.95)]
     pairs = [Checkbox(BBox(300, 400, 325, 430), True), Checkbox(BBox(500, 400, 525, 430), False)]
-    assert _not_read_as_text([pairs], [brackets], ch) == []
+    assert not_read_as_text([pairs], [brackets], ch) == []

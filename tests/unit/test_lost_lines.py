@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 from extractors import imaging
 from extractors.context import OcrEngine
 from extractors.lost_lines import drop_double_reads, lost_boxes, recover, stacked_line
-from extractors.models import BBox, Cell, ExtractedDocument, Line, Table, Word
+from extractors.models import BBox, Cell, ExtractedDocument, Table, Word
 from extractors.normalize.uscc import validate_uscc
 from extractors.registry import extract_document
 from extractors.tables import make_line
