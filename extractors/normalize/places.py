@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from extractors.normalize.lookalikes import lookalike_typo
+
 DISTRICTS = ("海曙区", "江北区", "鄞州区", "北仑区", "镇海区", "奉化区", "江东区", "象山县", "宁海县", "余姚市", "慈溪市",
              "奉化市")
 # 街道 and 镇 of Ningbo's districts (public administrative divisions), the rare-character ones first
@@ -35,11 +37,13 @@ RARE = set("碶驷澥浒鄞")
 
 
 def _mend(name: str, known: tuple[str, ...]) -> str:
-    """`name` as the one known name it is a rare character away from. Only a rare character: the list
-    is not every street there is, and a correct 长河 is one common character from a listed 中河."""
+    """`name` as the one known name it is a rare character, or an OCR look-alike (丈 read 文), away from.
+    Only those: the list is not every street there is, and a correct 长河 is one common character from a
+    listed 中河."""
     if name in known:
         return name
-    near = [k for k in known if _one_off(name, k) and any(ch in RARE and ch not in name for ch in k)]
+    near = [k for k in known if (_one_off(name, k) and any(ch in RARE and ch not in name for ch in k))
+            or lookalike_typo(name, k)]
     return near[0] if len(near) == 1 else name
 
 
