@@ -236,3 +236,15 @@ def test_lookalike_typo():
     assert lookalike_typo("覃丽", "草丽")  # a 150 dpi form of the second corpus
     assert not lookalike_typo("卢家豪", "卢家豪") and not lookalike_typo("卢家豪", "户家毫")
     assert not lookalike_typo("卢家豪", "户家") and not lookalike_typo("", "")
+
+
+def test_a_form_name_surely_read_and_different_fails_beside_a_weakly_read_declaration():
+    """Seed 4 P0025: the form says 咨询 where the licence and lease say 服务, all read surely; the declaration's
+    signature line under its seal reads garbled at 0.5. The mismatch stands; weak readings alone would not."""
+    form = fact("applicant.name", "宁波瑞弘知识产权咨询有限公司", 0.99)
+    garbled = fact("declaration.name", "营波瑞知识有公司", 0.5)
+    got = outcomes(clean_certification({"declared:applicant.name": form, "extra:declaration.name": garbled}))
+    assert got["X-NAME"] is Outcome.FAIL
+    weak_form = fact("applicant.name", "宁波瑞弘知识产权咨询有限公司", 0.4)
+    got = outcomes(clean_certification({"declared:applicant.name": weak_form, "extra:declaration.name": garbled}))
+    assert got["X-NAME"] is Outcome.REVIEW

@@ -96,7 +96,10 @@ def name(ctx: RuleContext) -> Finding:
         note = f"；真实性声明落款被印章或签名部分遮挡（识别为“{obstructed[0]}”）" if obstructed else ""
         return finding("X-NAME", O.PASS, f"{t}：{'、'.join(w for w, _ in present)}一致（{ref.value}）{note}", *facts,
                        declared=declared, observed=ref.value)
-    if ctx.low(*(f for _, f in differ)):
+    # A name read surely on the form, the licence or the lease that differs is a mismatch, whatever a
+    # document read weakly beside it says; weak readings alone leave it to the officer.
+    sure = [(w, f) for w, f in differ if not ctx.low(f)]
+    if ctx.low(*(f for _, f in differ)) and not any(w != "真实性声明" for w, _ in sure):
         return low_conf_review("X-NAME", t, *facts, declared=declared, observed=observed)
     if [w for w, _ in differ] == ["真实性声明"]:
         f = differ[0][1]
