@@ -106,10 +106,15 @@ def _first_date(s: str):
     return ds[0].value if ds else parse_date(s)
 
 
+_SPACED_DIGITS = re.compile(r"(\d(?: \d){1,3})\s*[家户个]?")  # "5 2": OCR put a space between a count's digits
+
+
 def _first_count(s: str):
     v = parse_count(s.strip())
     if v is not None:
         return v
+    if m := _SPACED_DIGITS.fullmatch(s.strip()):
+        return int(m.group(1).replace(" ", ""))
     for n in find_numbers(s):
         if n.kind != "percent" and float(n.value).is_integer():
             return int(n.value)
