@@ -373,23 +373,50 @@ def map_box_back(box: tuple[float, float, float, float], matrix: np.ndarray) -> 
 PAGE_EDGE_STEP = 15  # gray levels from desk to paper across a page edge; lighting drifts ~1 level over the span
 
 
-def _edge_step(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> float:
-    """Median brightness step across the quad's edges (inside minus outside, `reach` px each way),
-    sampled away from the picture's border, where a page running off the picture has no edge."""
+def _edge_steps(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> list[float | None]:
+    """Per edge of the quad, the median brightness step across it (inside minus outside, `reach` px each
+    way), sampled away from the picture's border, where a page running off the picture has no edge (None)."""
     h, w = gray.shape
     centre = quad.mean(axis=0)
-    steps = []
+    out: list[float | None] = []
     for a, b in zip(quad, np.roll(quad, -1, axis=0), strict=True):
         d = b - a
         n = np.array([-d[1], d[0]], dtype=np.float32) / (np.hypot(*d) + 1e-6)
         if np.dot(centre - (a + b) / 2, n) < 0:
             n = -n  # point inwards
+        steps = []
         for t in np.linspace(0.1, 0.9, 9):
             p = a + t * d
             pin, pout = np.rint(p + reach * n).astype(int), np.rint(p - reach * n).astype(int)
             if all(2 <= q[0] < w - 2 and 2 <= q[1] < h - 2 for q in (pin, pout)):
                 steps.append(float(gray[pin[1], pin[0]]) - float(gray[pout[1], pout[0]]))
+        out.append(float(np.median(steps)) if steps else None)
+    return out
+
+
+def _edge_step(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> float:
+    """Median of the per-edge brightness steps across the quad's edges (see _edge_steps)."""
+    steps = [s for s in _edge_steps(gray, quad, reach) if s is not None]
     return float(np.median(steps)) if steps else 0.0
+
+
+def _outline_quad(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The page as the convex hull of the largest outline of edges (corners, share of the picture): found
+    by the page's edges rather than its brightness, so a shadow across the page does not cut it."""
+    edges = cv2.dilate(cv2.Canny(gray, 30, 90), np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    hull = cv2.convexHull(max(contours, key=lambda c: cv2.contourArea(cv2.convexHull(c))))
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(quad) != 4:
+        return None
+    return _order_corners(quad.reshape(-1, 2).astype(np.float32)), cv2.contourArea(hull) / float(gray.size)
+
+
+def _all_edges_sharp(gray: np.ndarray, quad: np.ndarray) -> bool:
+    steps = [s for s in _edge_steps(gray, quad) if s is not None]
+    return bool(steps) and min(steps) >= PAGE_EDGE_STEP
 
 
 def _order_corners(pts: np.ndarray) -> np.ndarray:
@@ -419,10 +446,17 @@ def crop_to_page(rgb: np.ndarray) -> np.ndarray:
     if not 0.30 < share < 0.97:
         return rgb
     quad = cv2.approxPolyDP(page, 0.02 * cv2.arcLength(page, True), True)
-    corners = quad.reshape(-1, 2) if len(quad) == 4 else cv2.boxPoints(cv2.minAreaRect(page))
-    if _edge_step(gray, _order_corners(np.asarray(corners, dtype=np.float32))) < PAGE_EDGE_STEP:
+    corners = _order_corners(np.asarray(quad.reshape(-1, 2) if len(quad) == 4 else cv2.boxPoints(cv2.minAreaRect(page)),
+                                        dtype=np.float32))
+    if _edge_step(gray, corners) < PAGE_EDGE_STEP:
         return rgb  # no sharp paper edge: uneven lighting on a flat scan, not a page on a desk
-    src = _order_corners(np.asarray(corners, dtype=np.float32) / scale)
+    if not _all_edges_sharp(gray, corners):
+        # One side of the bright region is no paper edge: a shadow darkened that part of the page below
+        # the desk's brightness elsewhere and cut it off. The page's own edges outline it instead.
+        outline = _outline_quad(gray)
+        if outline is not None and 0.30 < outline[1] < 0.97 and _all_edges_sharp(gray, outline[0]):
+            corners = outline[0]
+    src = corners / scale
     tl, tr, br, bl = src
     width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))

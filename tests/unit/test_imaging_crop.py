@@ -51,3 +51,23 @@ def test_a_flat_scan_with_a_lighting_gradient_is_not_cropped():
     for seed in range(4):
         scanned = np.asarray(degrade.scan(_sparse_page(), random.Random(seed)))
         assert crop_to_page(scanned) is scanned, f"seed {seed}"
+
+
+def _shaded_photo() -> tuple[np.ndarray, tuple[int, int]]:
+    """The page on a light desk, light falling off diagonally: the page's far corner ends up darker than
+    the desk's near one (seed 4 P0005's list: page 166 where the shadow lies, desk 156 near the light)."""
+    page = np.asarray(_text_page(), dtype=np.float32)
+    h, w = page.shape[:2]
+    H, W = h + 240, w + 200
+    canvas = np.empty((H, W, 3), np.float32)
+    canvas[:] = (176, 160, 145)
+    canvas[120:120 + h, 100:100 + w] = page
+    ramp = 0.6 * np.linspace(0, 1, W)[None, :] + 0.4 * np.linspace(0, 1, H)[:, None]
+    shaded = np.clip(canvas * (1.05 - 0.42 * ramp)[..., None], 0, 255).astype(np.uint8)
+    return shaded, (h, w)
+
+
+def test_a_shadow_across_the_page_does_not_cut_it():
+    photo, (h, w) = _shaded_photo()
+    cropped = crop_to_page(photo)
+    assert abs(cropped.shape[0] - h) <= 0.03 * h and abs(cropped.shape[1] - w) <= 0.03 * w, cropped.shape
