@@ -22,3 +22,18 @@ def lookalike_typo(a: str, b: str) -> bool:
         return False
     diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
     return len(diff) == 1 and frozenset(diff[0]) in LOOKALIKES
+
+
+# Letters and digits OCR takes for one another (a credit code's alphabet): each group's members look alike.
+_CODE_GROUPS = ("0ODQ", "1IL7", "2Z", "5S", "6G", "8B3", "4A", "UV", "VY", "MN", "CG", "EF", "PR", "KX", "HN")
+
+
+def code_misread(a: str, b: str) -> bool:
+    """Could OCR have turned one of two codes of equal length into the other? True when every differing
+    character is a look-alike pair, or when they differ in more than two places (nothing to tell then)."""
+    if len(a) != len(b):
+        return True
+    diff = [(x, y) for x, y in zip(a.upper(), b.upper(), strict=True) if x != y]
+    if len(diff) > 2:
+        return True
+    return all(any(x in g and y in g for g in _CODE_GROUPS) for x, y in diff)

@@ -248,3 +248,17 @@ def test_a_form_name_surely_read_and_different_fails_beside_a_weakly_read_declar
     weak_form = fact("applicant.name", "宁波瑞弘知识产权咨询有限公司", 0.4)
     got = outcomes(clean_certification({"declared:applicant.name": weak_form, "extra:declaration.name": garbled}))
     assert got["X-NAME"] is Outcome.REVIEW
+
+
+@pytest.mark.parametrize(("form_code", "expected"), [
+    ("91330282MA22QF4HXM", Outcome.FAIL),  # M for 4: no OCR confusion, the form carries the wrong character
+    ("91330282MA22QF4HX9", Outcome.FAIL),  # 9 for 4: not alike either
+    ("91330282MA22QF4HXA", Outcome.REVIEW),  # A for 4: look-alikes, perhaps OCR's misreading
+    ("91330282MA22QFAHX4", Outcome.REVIEW),  # the same elsewhere in the code
+])
+def test_an_invalid_form_code_read_by_ocr_fails_when_ocr_cannot_explain_the_difference(form_code, expected):
+    """Seed 4 P0027: the form's code differs from the licence's in one character (Y for M), read at 0.92 on a
+    scan. An invalid code read by OCR used to go to review whatever the difference; now only where OCR
+    could have made it (look-alike characters) does it."""
+    got = outcomes(clean_certification({"declared:applicant.uscc": _ocr_fact("applicant.uscc", form_code, 0.92)}))
+    assert got["X-USCC"] is expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 from difflib import SequenceMatcher
 
 from extractors.models import Fact
-from extractors.normalize.lookalikes import lookalike_typo
+from extractors.normalize.lookalikes import code_misread, lookalike_typo
 from extractors.normalize.names import norm_org_name, norm_person_name
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
@@ -121,7 +121,10 @@ def uscc(ctx: RuleContext) -> Finding:
     dv, ov = validate_uscc(d.value), validate_uscc(o.value)
     if d.value == o.value and dv.valid:
         return finding("X-USCC", O.PASS, f"{t}：{o.value}", d, o, declared=d.value, observed=o.value)
-    unsure = [f for f, v in ((d, dv), (o, ov)) if not v.valid and ctx.ocr_unsure(f)]
+    # An invalid code read by OCR may be a misreading, unless the other code is valid and the two differ
+    # where OCR does not confuse characters (Y for M): then the form itself carries the wrong character.
+    unsure = [f for f, v, other, ov_ in ((d, dv, o, ov), (o, ov, d, dv))
+              if not v.valid and ctx.ocr_unsure(f) and not (ov_.valid and not code_misread(f.value, other.value))]
     if ctx.low(d, o) or unsure:
         return low_conf_review("X-USCC", t, d, o, declared=d.value, observed=o.value)
     problems = []
