@@ -15,8 +15,9 @@ from .numbers import cn_to_int, to_halfwidth
 
 MIN_YEAR, MAX_YEAR = 1949, 2100
 
-# Year digits written one by one; OCR gives ○, O, C or 0 for 〇 (only here, between Chinese digits before 年).
-_CN_YEAR = r"(?=[0０]*[〇零○OoＯCcＣ一二三四五六七八九])[〇零○OoＯCcＣ0０一二三四五六七八九]{4}"
+# Year digits written one by one; OCR gives ○, O, C or 0 for 〇, and under a seal the box-like 口, 加, 回 or 田
+# (only here, among Chinese digits before 年; a year still has to start with 一 or 二).
+_CN_YEAR = r"(?=[0０]*[〇零○OoＯCcＣ一二三四五六七八九])[〇零○OoＯCcＣ0０口加回田一二三四五六七八九]{4}"
 _CN_MD = r"[〇零一二三四五六七八九十]{1,3}"
 # A speck on a scan read as punctuation after 年 or 月 ("2025年:1月13日") does not break a date.
 _SPECK = r"\s*[:：·'‘’,，、]?\s*"
@@ -50,7 +51,7 @@ def _make(y: int | None, m: int | None, d: int | None) -> date | None:
 
 
 def _cn_year(s: str) -> int | None:
-    return cn_to_int(re.sub(r"[OoＯCcＣ0０]", "〇", s))
+    return cn_to_int(re.sub(r"[OoＯCcＣ0０口加回田]", "〇", s))
 
 
 def _value(m: re.Match[str]) -> date | None:

@@ -154,3 +154,11 @@ def test_a_chinese_date_whose_day_mark_was_misread_still_ends_at_its_day() -> No
     # a day ending in 十 may have lost its last digit (十[八]): without its 日 it is no date
     assert find_dates("成立时间二〇〇六年七月十注册资本") == []
     assert find_dates("成立时间二〇〇六年七月十") == []
+
+
+@pytest.mark.parametrize(("text", "want"), [("至二加二九年三月二十一日", date(2029, 3, 21)),
+                                            ("二口二三年五月一日", date(2023, 5, 1)), ("二回二四年一月二日", date(2024, 1, 2))])
+def test_a_box_like_glyph_for_the_zero_of_a_chinese_year_is_the_zero(text, want):
+    """Under a seal OCR reads 〇 as 加/口/回 (seed 1 P0013's lease end 二加二九年 was lost)."""
+    assert [d.value for d in find_dates(text)] == [want]
+    assert find_dates("加口加口年") == []
