@@ -16,7 +16,7 @@ from .numbers import cn_to_int, to_halfwidth
 MIN_YEAR, MAX_YEAR = 1949, 2100
 
 # Year digits written one by one; OCR gives ○, O, C or 0 for 〇, and under a seal the box-like 口, 加, 回 or 田
-# (only here, among Chinese digits before 年; a year still has to start with 一 or 二).
+# (only here, among Chinese digits before 年; the year must still fall within MIN_YEAR..MAX_YEAR).
 _CN_YEAR = r"(?=[0０]*[〇零○OoＯCcＣ一二三四五六七八九])[〇零○OoＯCcＣ0０口加回田一二三四五六七八九]{4}"
 _CN_MD = r"[〇零一二三四五六七八九十]{1,3}"
 # A speck on a scan read as punctuation after 年 or 月 ("2025年:1月13日") does not break a date.
