@@ -394,10 +394,6 @@ def _edge_steps(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> list[floa
     return out
 
 
-def _edge_step(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> float:
-    """Median of the per-edge brightness steps across the quad's edges (see _edge_steps)."""
-    steps = [s for s in _edge_steps(gray, quad, reach) if s is not None]
-    return float(np.median(steps)) if steps else 0.0
 
 
 def _outline_quad(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -414,9 +410,8 @@ def _outline_quad(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
     return _order_corners(quad.reshape(-1, 2).astype(np.float32)), cv2.contourArea(hull) / float(gray.size)
 
 
-def _all_edges_sharp(gray: np.ndarray, quad: np.ndarray) -> bool:
-    steps = [s for s in _edge_steps(gray, quad) if s is not None]
-    return bool(steps) and min(steps) >= PAGE_EDGE_STEP
+def _known_steps(gray: np.ndarray, quad: np.ndarray) -> list[float]:
+    return [s for s in _edge_steps(gray, quad) if s is not None]
 
 
 def _order_corners(pts: np.ndarray) -> np.ndarray:
@@ -448,13 +443,14 @@ def crop_to_page(rgb: np.ndarray) -> np.ndarray:
     quad = cv2.approxPolyDP(page, 0.02 * cv2.arcLength(page, True), True)
     corners = _order_corners(np.asarray(quad.reshape(-1, 2) if len(quad) == 4 else cv2.boxPoints(cv2.minAreaRect(page)),
                                         dtype=np.float32))
-    if _edge_step(gray, corners) < PAGE_EDGE_STEP:
+    steps = _known_steps(gray, corners)
+    if not steps or float(np.median(steps)) < PAGE_EDGE_STEP:
         return rgb  # no sharp paper edge: uneven lighting on a flat scan, not a page on a desk
-    if not _all_edges_sharp(gray, corners):
+    if min(steps) < PAGE_EDGE_STEP:
         # One side of the bright region is no paper edge: a shadow darkened that part of the page below
         # the desk's brightness elsewhere and cut it off. The page's own edges outline it instead.
         outline = _outline_quad(gray)
-        if outline is not None and 0.30 < outline[1] < 0.97 and _all_edges_sharp(gray, outline[0]):
+        if outline is not None and 0.30 < outline[1] < 0.97 and min(_known_steps(gray, outline[0]) or [0.0]) >= PAGE_EDGE_STEP:
             corners = outline[0]
     src = corners / scale
     tl, tr, br, bl = src

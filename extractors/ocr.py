@@ -307,7 +307,7 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
 # --- lines tesseract dropped inside table cells (extractors.lost_lines) ---------------------
 
 
-def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], deadline: float,
+def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], lang: str, deadline: float,
                       threads: int) -> tuple[list[Line], int]:
     """Ruled tables' cells: a cell read into two lines kept once, lines tesseract dropped read (and counted)."""
     tables = grid_tables(prep.h_mask, prep.v_mask, [w for ln in lines for w in ln.words], prep.char_h)
@@ -323,7 +323,7 @@ def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], deadline: float
         crops = [(max(0, int(b.x0 - MARGIN * ch)), max(0, int(b.y0 - LOST_MARGIN * ch)),
                   int(b.x1 + MARGIN * ch + 1), int(b.y1 + LOST_MARGIN * ch + 1)) for b in boxes]
         out = rapid.recognize_lines(prep.clean_gray, crops, threads, pad=round(PAD * ch))
-        return [_confirm_glyph(prep, b, text, score, deadline) for b, (text, score) in zip(boxes, out, strict=True)]
+        return [_confirm_glyph(prep, b, text, score, lang, deadline) for b, (text, score) in zip(boxes, out, strict=True)]
 
     try:
         return lost_lines.recover(prep, lines, tables, read)
@@ -332,7 +332,8 @@ def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], deadline: float
         return lines, 0
 
 
-def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, deadline: float) -> tuple[str, float]:
+def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, lang: str,
+                   deadline: float) -> tuple[str, float]:
     """A lone glyph RapidOCR is unsure of ("2" of a wrapped 序号 12 at 0.5) is read by tesseract as one
     character too; where both engines read the same, that agreement is the confidence."""
     if score >= lost_lines.MIN_SCORE or box.x1 - box.x0 > GLYPH_MAX_WIDTH * prep.char_h:
@@ -340,14 +341,9 @@ def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, d
     glyph = normalize_text(text).strip()
     if len(glyph) != 1:
         return text, score
-    pad = round(PAD * prep.char_h)
-    crop = prep.ocr_image[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
-    crop = cv2.copyMakeBorder(crop, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    try:
-        got = tess.image_to_words(crop, "chi_sim", PSM_CHAR, max(0.1, min(2.0, deadline - time.monotonic())))
-    except EngineError:
-        return text, score
-    if len(got) != 1:
+    got = _tess_crop(prep, (int(box.x0), int(box.y0), int(box.x1) + 1, int(box.y1) + 1), PSM_CHAR, lang,
+                     min(2.0, deadline - time.monotonic()))
+    if got is None or len(got) != 1:
         return text, score
     tess_glyph = normalize_text(got[0].text).strip()
     if tess_glyph == glyph:
@@ -355,6 +351,18 @@ def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, d
     if glyph in DIGIT_LOOKALIKES.get(tess_glyph, ""):  # RapidOCR reads a lone 0 as ○
         return tess_glyph, got[0].conf
     return text, score
+
+
+def _tess_crop(prep: imaging.Prepared, box: tuple[int, int, int, int], psm: int, lang: str,
+               left_s: float) -> list[tess.TessWord] | None:
+    """Tesseract on one crop of the prepared (binary) page, padded with white; None if the engine failed."""
+    x0, y0, x1, y1 = box
+    pad = round(PAD * prep.char_h)
+    crop = cv2.copyMakeBorder(prep.ocr_image[y0:y1, x0:x1], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    try:
+        return tess.image_to_words(crop, lang, psm, max(0.1, left_s))
+    except EngineError:
+        return None
 
 
 # --- checklists: tick boxes found by shape, option names re-read between them ---------------
@@ -531,10 +539,10 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
         if ctx.engine is not OcrEngine.TESSERACT:
             found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
         confirm = None if ctx.engine is OcrEngine.TESSERACT else \
-            (lambda words: _readings_agree(prep, words, deadline, threads))  # noqa: B023 (called right here)
+            (lambda words: _readings_agree(prep, words, ctx.lang, deadline, threads))  # noqa: B023 (called right here)
         found = _distrust_seal_crossings(found, prep, confirm)
         if ctx.engine is OcrEngine.CASCADE:
-            found, lost = _mend_table_cells(prep, found, deadline, threads)
+            found, lost = _mend_table_cells(prep, found, ctx.lang, deadline, threads)
             if lost:
                 engine += f" + {lost} lost table lines"
         lines, tables = _build(prep, found, ctx, threads)
@@ -571,40 +579,35 @@ def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared,
     if not doubtful:
         return lines
     vouched = {id(wd) for wd, ok in zip(doubtful, confirm(doubtful) if confirm else [], strict=False) if ok}
+    capped = {id(wd) for wd in doubtful} - vouched
     out = []
     for ln in lines:
         words = [Word(wd.text, wd.bbox, min(wd.conf if wd.conf is not None else 1.0, SEAL_CROSSED_CONF))
-                 if crossed(wd.bbox) and id(wd) not in vouched else wd for wd in ln.words]
+                 if id(wd) in capped else wd for wd in ln.words]
         out.append(make_line(words) if words != list(ln.words) else ln)
     return out
 
 
-def _readings_agree(prep: imaging.Prepared, words: list[Word], deadline: float, threads: int) -> list[bool]:
+def _readings_agree(prep: imaging.Prepared, words: list[Word], lang: str, deadline: float, threads: int) -> list[bool]:
     """For words a seal was erased from: do two more readings give the same text? Tesseract reads the
     erased image (strokes cut where the seal was), RapidOCR the gray one (the seal still over them);
     their errors differ, so a text both give, and the word holds, did not lose a stroke that mattered."""
     boxes = [_crop_box(wd.bbox, prep) for wd in words if wd.bbox]
     if len(boxes) != len(words) or deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
         return [False] * len(words)
-    pad = round(PAD * prep.char_h)
     try:
-        rapid_read = rapid.recognize_lines(prep.clean_gray, boxes, threads, pad=pad)
+        rapid_read = rapid.recognize_lines(prep.clean_gray, boxes, threads, pad=round(PAD * prep.char_h))
     except EngineError as exc:
         log.warning("RapidOCR unusable, words under a seal stay distrusted: %s", exc)
         return [False] * len(words)
     out = []
-    for wd, (x0, y0, x1, y1), (text, _score) in zip(words, boxes, rapid_read, strict=True):
+    for wd, box, (text, _score) in zip(words, boxes, rapid_read, strict=True):
         key = _plain(wd.text)
         if _plain(text) != key:
             out.append(False)
             continue
-        crop = cv2.copyMakeBorder(prep.ocr_image[y0:y1, x0:x1], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-        try:
-            tw = tess.image_to_words(crop, "chi_sim", PSM_LINE, max(0.1, deadline - time.monotonic()))
-        except EngineError:
-            out.append(False)
-            continue
-        out.append(_plain("".join(t.text for t in tw)) == key)
+        tw = _tess_crop(prep, box, PSM_LINE, lang, deadline - time.monotonic())
+        out.append(tw is not None and _plain("".join(t.text for t in tw)) == key)
     return out
 
 
