@@ -143,10 +143,10 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
     rest = text[lead.end():] if lead else text
     name, code, size = "", "", None
     m = _NAME_RUN.match(rest)
+    lone = _LONE_SIZE.match(m.group(0)) if m else None
     if m:
         run = m.group(0)
         sw = _SIZE_WORD.search(run)
-        lone = _LONE_SIZE.match(run)
         if lone:  # the middle line of a row wrapped over three: the size, centred, then the service or fee
             name, size, after = "", dict(_SIZE)[lone.group(1)], run[lone.end():] + rest[m.end():]
         elif sw and (sw.start() >= 5 or sw.start() == 0):
@@ -165,7 +165,7 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
                 name, after = run, rest[m.end():]
         rest = after
     rest = rest.lstrip()
-    c = None if m and _LONE_SIZE.match(m.group(0)) else _CODE_RUN.match(rest)  # a lone size's line: fee, not code
+    c = None if lone else _CODE_RUN.match(rest)  # a lone size's line: fee, not code
     if c:
         code = c.group(0).replace(" ", "").upper()[:18]  # a date glued on after one space is not the code's
         rest = rest[c.end():].lstrip()
@@ -504,11 +504,11 @@ def _numbering_mismatch(rows: list[ClientRow]) -> _Numbering | None:
 
 def _numbered_in_order(rows: list[ClientRow]) -> bool:
     """The 序号 say no row was lost or added: every number read whole is its row's place in the list (its
-    two digits perhaps read bottom first),
-    the last row's is its place, and nearly every one read with digits missing ("1" or "3"
-    for 13: a two-digit number wrapped in a narrow column, one line of it unread) could be. A lost row
-    shifts every later number off its place, and those read whole show it; a row added at the end
-    has the last number off its place; a number read short and off its place elsewhere is a misread."""
+    two digits perhaps read bottom first), the last row's is its place, and nearly every one read with
+    digits missing ("1" or "3" for 13: a two-digit number wrapped in a narrow column, one line of it
+    unread) could be. A lost row shifts every later number off its place, and those read whole show it;
+    a row added at the end has the last number off its place; a number read short and off its place
+    elsewhere is a misread."""
     numbered = [(str(place), str(r.serial)) for place, r in enumerate(rows, start=1) if r.serial is not None]
     if not numbered or rows[-1].serial is None:  # unnumbered rows at the end may be fragments
         return False
