@@ -32,6 +32,7 @@ _PLACE = re.compile(r"^(宁波|慈溪|余姚|象山|宁海|奉化|鄞州|镇海|
 _CJK = r"\u4e00-\u9fff"
 _LEAD = re.compile(rf"^[^{_CJK}0-9A-Za-z]*(?:[一口][^{_CJK}0-9A-Za-z]*)?(\d \d(?![0-9A-Za-z])|\d{{1,3}}(?![0-9A-Za-z]))?"
                    rf"[^{_CJK}0-9A-Za-z]*")
+_DIGIT_BEFORE_NAME = re.compile(rf"\d(?=[{_CJK}]{{4}})")
 _GLUED_SERIAL = re.compile(rf"(\d{{1,3}})(?=[{_CJK}])")
 _NAME_RUN = re.compile(rf"[{_CJK}（）()]+")
 _CODE_RUN = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)?")
@@ -141,6 +142,8 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
     lead = _LEAD.match(text)
     serial = lead.group(1).replace(" ", "") if lead and lead.group(1) else None
     rest = text[lead.end():] if lead else text
+    if serial and (junk := _DIGIT_BEFORE_NAME.match(rest)):
+        rest = rest[junk.end():]  # "18 3镇海…": the name's first glyph misread as a digit after the 序号
     name, code, size = "", "", None
     m = _NAME_RUN.match(rest)
     lone = _LONE_SIZE.match(m.group(0)) if m else None
@@ -173,6 +176,9 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
         size = dict(_SIZE)[rest[0]]
     elif size is None and (sw := _SIZE_WORD.search(rest, 0, SIZE_AFTER_JUNK + 2)) and not _DIGITS.search(rest[:sw.start()]):
         size = dict(_SIZE)[sw.group(0)[0]]  # a few junk marks between code and size ("X6。区型 微型"): a wrapped row
+    elif size is None and (sb := _SIZE_BEFORE_SERVICE.search(rest, 0, SIZE_AFTER_JUNK + 8)) and \
+            sb.start() <= SIZE_AFTER_JUNK and not _DIGITS.search(rest[:sb.start()]):
+        size = dict(_SIZE)[sb.group(1)]  # a bare size, then the service, after the code's lost line's junk ("M18理中信息咨询")
     pw_m = _PW_TAIL.search(rest)
     pw = pw_of(pw_m.group(1)) if pw_m else None
     return serial, _clean_name(name), code, size, pw

@@ -299,3 +299,30 @@ def test_a_no_read_as_its_look_alike_at_a_row_s_end_is_no() -> None:
 
     assert _parse_text("7 宁波颐泽五金有限公司 91330281MA2FD2FH58 微 质量管理咨询 2018.03.1 1500 香")[4] is False
     assert _parse_text("8 宁波香港贸易有限公司 91330281MA2FD2FH58 微 质量管理咨询 2018.03.1 1500 是")[4] is True
+
+
+@pytest.mark.parametrize(("text", "name", "size", "pw"), [
+    ("宁波昱鑫食品有限公司M18理中信息咨询2020年8月2000否", "宁波昱鑫食品有限公司", "medium", False),
+    ("宁波中远轴承有限公司XQ法盛大政策宣贯月6日200是", "宁波中远轴承有限公司", "large", True),
+])
+def test_a_bare_size_after_the_junk_of_a_lost_code_line_is_the_size(text: str, name: str, size: str, pw: bool) -> None:
+    """A 200 dpi scan of a list without rules: tesseract lost the top line of the two-line code cell and read
+    the bottom one as junk. The bare size stood between that junk and the service, and the row, without a
+    size or a whole code, was not counted (41 clients read as 39, a false X-SMES fail)."""
+    from extractors.facts.clients import _parse_text
+
+    _serial, got_name, _code, got_size, got_pw = _parse_text(text)
+    assert (got_name, got_size, got_pw) == (name, size, pw)
+    # digits between the junk and the size are a date or a fee, not junk: no size read across them
+    assert _parse_text("宁波中远轴承有限公司XQ法12大政策宣贯")[3] is None
+
+
+def test_a_name_s_first_glyph_read_as_a_digit_after_the_serial_does_not_hide_the_row() -> None:
+    """"18 3镇滞…": the 序号 18, then the garbled name's first glyph read as 3. The 3 was taken as the code,
+    the valid code after the name was lost, and the row went uncounted."""
+    from extractors.facts.clients import _parse_text
+
+    serial, name, code, size, pw = _parse_text("18 3镇滞民估和于作有有人91330211MA2KRHFN6P小型新员工培2022-04-0是")
+    assert (serial, name, code, size, pw) == ("18", "镇滞民估和于作有有人", "91330211MA2KRHFN6P", "small", True)
+    # without a 序号 before it, a digit glued to the name is the 序号 itself
+    assert _parse_text("3宁波市镇海区优颐建材有限公司")[:2] == ("3", "宁波市镇海区优颐建材有限公司")
