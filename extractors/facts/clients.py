@@ -32,7 +32,7 @@ _PLACE = re.compile(r"^(宁波|慈溪|余姚|象山|宁海|奉化|鄞州|镇海|
 _CJK = r"\u4e00-\u9fff"
 _LEAD = re.compile(rf"^[^{_CJK}0-9A-Za-z]*(?:[一口][^{_CJK}0-9A-Za-z]*)?(\d \d(?![0-9A-Za-z])|\d{{1,3}}(?![0-9A-Za-z]))?"
                    rf"[^{_CJK}0-9A-Za-z]*")
-_DIGIT_BEFORE_NAME = re.compile(rf"\d(?=[{_CJK}]{{4}})")
+_GLYPH_BEFORE_NAME = re.compile(rf"[0-9A-Za-z](?=[{_CJK}]{{4}})")
 _GLUED_SERIAL = re.compile(rf"(\d{{1,3}})(?=[{_CJK}])")
 _NAME_RUN = re.compile(rf"[{_CJK}（）()]+")
 _CODE_RUN = re.compile(r"[0-9A-Za-z]+(?: [0-9A-Za-z]+)?")
@@ -142,8 +142,9 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
     lead = _LEAD.match(text)
     serial = lead.group(1).replace(" ", "") if lead and lead.group(1) else None
     rest = text[lead.end():] if lead else text
-    if serial and (junk := _DIGIT_BEFORE_NAME.match(rest)):
-        rest = rest[junk.end():]  # "18 3镇海…": the name's first glyph misread as a digit after the 序号
+    if (junk := _GLYPH_BEFORE_NAME.match(rest)) and (serial or junk.group(0).isalpha()):
+        # "18 3镇海…": the name's first glyph read as a digit after the 序号; "Z宁波…": the 序号 read as a letter
+        rest = rest[junk.end():]
     name, code, size = "", "", None
     m = _NAME_RUN.match(rest)
     lone = _LONE_SIZE.match(m.group(0)) if m else None
@@ -355,10 +356,13 @@ def _to_row(p: _Part) -> ClientRow:
 
 def _is_row(p: _Part) -> bool:
     """A client row, not a fragment: a name, and (for free text) a size or else a long code and a 是/否."""
-    if len(p.name) < 4 and not (len(p.code) == 18 and validate_uscc(p.code).valid):
+    valid_code = len(p.code) == 18 and validate_uscc(p.code).valid
+    if len(p.name) < 4 and not valid_code:
         return False
     if not p.loose:
         return True
+    if valid_code and p.size is not None:
+        return True  # a wrapped name whose first line OCR lost ("40限公司91330204MA22DGNM31小型…")
     return len(p.name) >= 5 and (p.size is not None or (len(p.code) >= 10 and p.pw is not None))
 
 

@@ -324,5 +324,19 @@ def test_a_name_s_first_glyph_read_as_a_digit_after_the_serial_does_not_hide_the
 
     serial, name, code, size, pw = _parse_text("18 3镇滞民估和于作有有人91330211MA2KRHFN6P小型新员工培2022-04-0是")
     assert (serial, name, code, size, pw) == ("18", "镇滞民估和于作有有人", "91330211MA2KRHFN6P", "small", True)
+    # a phone photo's 序号 7 read as Z: the row's second line had no name and was dropped
+    assert _parse_text("Z宁波科华塑业有限公司OA小型培训500是")[1:4] == ("宁波科华塑业有限公司", "OA", "small")
     # without a 序号 before it, a digit glued to the name is the 序号 itself
     assert _parse_text("3宁波市镇海区优颐建材有限公司")[:2] == ("3", "宁波市镇海区优颐建材有限公司")
+
+
+def test_a_row_whose_wrapped_name_lost_its_first_line_counts_by_its_valid_code() -> None:
+    """A phone photo's list: OCR lost the first line of row 40's two-line name and read "40限公司<code>小型…".
+    With a valid code and a size it is a client, whatever is left of its name; a fragment with neither is not."""
+    lines = (
+        f"39宁波市鑫弘建材有限公司{uscc(39)}小型政策咨询2018.01.2 3600否",
+        f"40限公司{uscc(40)}小型咨询5000",
+        f"限公司{uscc(41)[:10]}咨询",
+        f"41宁波优越物流股份有限公司{uscc(41)}微型训2018.02.0 500是",
+    )
+    assert read(page(1, lines=lines))["service.smes_served"].value == 3
