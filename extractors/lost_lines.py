@@ -15,8 +15,8 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from extractors import imaging
-from extractors.models import BBox, Line, Table, Word
-from extractors.tables import group_into_lines, make_line
+from extractors.models import BBox, Cell, Line, Table, Word
+from extractors.tables import group_into_lines, make_line, split_runs
 from extractors.text import normalize_text
 
 CELL_INSET = 0.15  # character heights kept clear of a cell's rules (their remains read as 丨 or 1)
@@ -28,7 +28,69 @@ MIN_SCORE = 0.8  # RapidOCR's reading of a lost line is kept from this score
 DOUBLE_OVERLAP = 0.6  # of the lower height: two readings this much on the same rows are of the same ink ...
 DOUBLE_SIMILAR = 0.8  # ... when their texts are this alike
 
+ALIGN_GAP = 1.5  # character heights: a gap this wide between words splits a line of a list without rules
+COLUMN_GAP = 0.6  # character heights: a blank strip this wide down all the list's rows is a column gap
+
 Reader = Callable[[list[BBox]], list[tuple[str, float]]]
+
+
+def unruled_grids(binary: np.ndarray, lines: Sequence[Line], ch: float) -> list[Table]:
+    """Lists without rules as grids of empty cells, for `recover` to look for lost lines in.
+
+    Tesseract drops the lines of two-line cells here as in ruled tables (a wrapped name and code
+    gone, the row read as "6小型财税代理2000市场价"). A run of lines split by wide gaps is a list;
+    its columns are where the ink of all its rows leaves a blank strip between (the gaps tesseract's
+    words leave vary from row to row). Each column and line gets a cell: across, to the middle of
+    the blank strips; down, half way to the lines above and below (the lost lines sit a fraction of
+    a character above and below the row's line).
+    """
+    grids = []
+    for span in split_runs(lines, ALIGN_GAP * ch):
+        rows = [lines[i] for i in span if lines[i].bbox is not None]
+        mids = [_middle(ln) for ln in rows]
+        pitch = float(np.median(np.diff(mids)))
+        left = min(ln.bbox.x0 for ln in rows if ln.bbox)
+        right = max(ln.bbox.x1 for ln in rows if ln.bbox)
+        inked = (binary[:, max(0, int(left)):int(right) + 1] < 128).any(axis=1)
+        cuts = [mids[0] - pitch / 2] + [_row_cut(inked, a, b) for a, b in zip(mids, mids[1:], strict=False)] \
+            + [mids[-1] + pitch / 2]
+        edges = _column_edges(binary, (left, cuts[0], right, cuts[-1]), ch)
+        if len(edges) < 4:  # fewer than three columns: no list
+            continue
+        cells = tuple(tuple(Cell("", BBox(edges[k], cuts[r], edges[k + 1], cuts[r + 1])) for k in range(len(edges) - 1))
+                      for r in range(len(rows)))
+        grids.append(Table(cells, BBox(edges[0], cuts[0], edges[-1], cuts[-1])))
+    return grids
+
+
+def _row_cut(inked: np.ndarray, upper: float, lower: float) -> float:
+    """Between two rows' line centres: the middle of the blank strip across the list nearest half way
+    (a row's wrapped lines reach almost half way to the next row's centre); half way if none."""
+    a, b = max(0, int(upper)), min(len(inked), int(lower) + 1)
+    half = (upper + lower) / 2
+    blank = np.flatnonzero(~inked[a:b])
+    if not len(blank):
+        return half
+    strips = np.split(blank, np.flatnonzero(np.diff(blank) > 1) + 1)
+    best = min(strips, key=lambda g: abs(a + (g[0] + g[-1]) / 2 - half))
+    return a + (best[0] + best[-1]) / 2
+
+
+def _column_edges(binary: np.ndarray, box: tuple[float, float, float, float], ch: float) -> list[float]:
+    """x of the list's outer edges and of the middle of each blank strip at least COLUMN_GAP wide."""
+    h, w = binary.shape[:2]
+    x0, y0 = max(0, int(box[0] - ch)), max(0, int(box[1]))
+    x1, y1 = min(w, int(box[2] + ch)), min(h, int(box[3]))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return []
+    blank = ~(binary[y0:y1, x0:x1] < 128).any(axis=0)
+    edges = [float(box[0] - ch / 2)]
+    runs = np.flatnonzero(np.diff(np.concatenate(([0], blank.astype(np.int8), [0]))))
+    for a, b in zip(runs[::2], runs[1::2], strict=True):
+        if b - a >= COLUMN_GAP * ch and a > 0 and b < len(blank):
+            edges.append(x0 + (a + b) / 2)
+    edges.append(float(box[2] + ch / 2))
+    return edges
 
 
 def lost_boxes(prep: imaging.Prepared, tables: Sequence[Table], words: Sequence[Word]) -> list[tuple[BBox, BBox]]:
@@ -176,15 +238,16 @@ def stacked_line(words: Sequence[Word]) -> Line:
     ws = sorted((w for w in words if w.bbox), key=lambda w: w.bbox.x0)  # type: ignore[union-attr]
     columns: list[list[Word]] = []
     right = -1e9
+    width = 0.0  # of the column's narrowest word
     for w in ws:
         b = w.bbox
         assert b is not None
-        if columns and b.x0 < right - 0.3 * (b.x1 - b.x0):
-            columns[-1].append(w)
-            right = max(right, b.x1)
+        if columns and min(right, b.x1) - b.x0 > 0.3 * min(width, b.x1 - b.x0):
+            columns[-1].append(w)  # overlaps the column by a third of the narrower: a code's tail under its head
+            right, width = max(right, b.x1), min(width, b.x1 - b.x0)
         else:
             columns.append([w])
-            right = b.x1
+            right, width = b.x1, b.x1 - b.x0
     ordered = [w for col in columns for ln in group_into_lines(col) for w in ln.words]
     text = normalize_text(" ".join(w.text for w in ordered))
     confs = [w.conf for w in ordered if w.conf is not None]

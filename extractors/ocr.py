@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "20"
+OCR_PIPELINE_VERSION = "21"
 
 log = logging.getLogger(__name__)
 
@@ -309,11 +309,15 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
 
 def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], lang: str, deadline: float,
                       threads: int) -> tuple[list[Line], int]:
-    """Ruled tables' cells: a cell read into two lines kept once, lines tesseract dropped read (and counted)."""
+    """Tables' cells: in ruled ones a cell read into two lines kept once; lines tesseract dropped read (and
+    counted), in ruled tables and in lists without rules alike."""
     tables = grid_tables(prep.h_mask, prep.v_mask, [w for ln in lines for w in ln.words], prep.char_h)
+    if tables:
+        lines = lost_lines.drop_double_reads(lines, tables)
+    else:
+        tables = lost_lines.unruled_grids(prep.ocr_image, lines, prep.char_h)
     if not tables:
         return lines, 0
-    lines = lost_lines.drop_double_reads(lines, tables)
     if deadline - time.monotonic() < CASCADE_MIN_LEFT_S:
         return lines, 0
     ch = prep.char_h

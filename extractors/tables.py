@@ -202,18 +202,32 @@ def _columns(rows: list[list[list[Word]]]) -> list[tuple[float, float]] | None:
 
 def aligned_tables(lines: Sequence[Line], gap: float, min_rows: int = 3) -> list[tuple[Table, range]]:
     """Runs of consecutive lines split by wide gaps into the same columns -> tables (with line ranges)."""
-    out: list[tuple[Table, range]] = []
     segs = [_split_segments(ln, gap) for ln in lines]
+    return [(_aligned_table(segs[r.start:r.stop], cols), r) for cols, r in _aligned_runs(segs, min_rows)]
+
+
+def split_runs(lines: Sequence[Line], gap: float, min_rows: int = 3) -> list[range]:
+    """Runs of at least `min_rows` consecutive lines that wide gaps split into two or more segments."""
+    segs = [_split_segments(ln, gap) for ln in lines]
+    return [range(i, j) for i, j in _runs(segs, min_rows)]
+
+
+def _aligned_runs(segs: list[list[list[Word]]], min_rows: int) -> list[tuple[list[tuple[float, float]], range]]:
+    return [(cols, range(i, j)) for i, j in _runs(segs, min_rows) if (cols := _columns(segs[i:j])) is not None]
+
+
+def _runs(segs: list[list[list[Word]]], min_rows: int) -> list[tuple[int, int]]:
+    out = []
     i = 0
-    while i < len(lines):
+    while i < len(segs):
         if len(segs[i]) < 2:
             i += 1
             continue
         j = i
-        while j < len(lines) and len(segs[j]) >= 2:
+        while j < len(segs) and len(segs[j]) >= 2:
             j += 1
-        if j - i >= min_rows and (cols := _columns(segs[i:j])) is not None:
-            out.append((_aligned_table(segs[i:j], cols), range(i, j)))
+        if j - i >= min_rows:
+            out.append((i, j))
         i = j
     return out
 
