@@ -11,6 +11,7 @@ from extractors.normalize.places import STREETS, mend_address
     ("浙江省宁波市郸州区下应街道中山东路397号", "浙江省宁波市鄞州区下应街道中山东路397号"),
     ("浙江省宁波市奉化区岳林街道沧海路19—8号", "浙江省宁波市奉化区岳林街道沧海路198号"),
     ("浙江省宁波市江东区百文街道明州路820号", "浙江省宁波市江东区百丈街道明州路820号"),  # 丈 read as its look-alike
+    ("浙江省宁波市镇海区路驼街道新城大道77号1号楼", "浙江省宁波市镇海区骆驼街道新城大道77号1号楼"),  # 骆 read as 路 (a 200 dpi photo)
 ])
 def test_damaged_names_are_mended(read, want):
     assert mend_address(read) == want
