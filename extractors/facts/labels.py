@@ -33,6 +33,8 @@ FORM_LABELS: dict[str, tuple[str, ...]] = {
         "公益服务比例", "公益性服务比重", "公益性服务量占比",
         # a long label wraps inside its cell: its first part stands alone on the row
         "公益性或低收费服务", "公益性/低收费服务",
+        # ... and OCR may lose the row above with the label's first two characters
+        "性或低收费服务占比", "性或低收费服务",
     ),
     "service.partner_institutions": (
         "集聚服务机构数量", "集聚服务机构数", "合作服务机构数量", "合作服务机构数", "集聚服务机构", "合作机构数量", "合作机构数",
