@@ -1,4 +1,4 @@
-"""Text lines tesseract skipped inside ruled table cells: found by their ink, read by RapidOCR.
+"""Text lines tesseract skipped inside table cells: found by their ink, read by RapidOCR.
 
 With --psm 6 tesseract reads a ruled table as one block of lines. In a row where some cells hold
 two lines (a wrapped credit code, "2020年1" over "月6日", a 序号 "1" over "0") beside cells with one
@@ -6,6 +6,7 @@ centred line, it follows one baseline through the row and drops the other line o
 cells altogether: no word, no box, nothing for the cascade to re-read. Here each grid cell's ink
 is cut into text lines by its inked rows; a line no word overlaps is read by RapidOCR's recogniser
 and added to the tesseract line through that row, so the cell then holds both of its lines.
+Lists without rules get their cells from the blank strips between their columns and rows.
 """
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def unruled_grids(binary: np.ndarray, lines: Sequence[Line], ch: float) -> list[
     gone, the row read as "6小型财税代理2000市场价"). A run of lines split by wide gaps is a list;
     its columns are where the ink of all its rows leaves a blank strip between (the gaps tesseract's
     words leave vary from row to row). Each column and line gets a cell: across, to the middle of
-    the blank strips; down, half way to the lines above and below (the lost lines sit a fraction of
-    a character above and below the row's line).
+    the blank strips; down, to the blank strip between it and the lines above and below nearest half
+    way (the lost lines sit a fraction of a character above and below the row's line).
     """
     grids = []
     for span in split_runs(lines, ALIGN_GAP * ch):
