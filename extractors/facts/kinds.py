@@ -39,6 +39,7 @@ _SIGNS: tuple[tuple[DocumentKind, str, str], ...] = (
 )
 
 _TITLE_CHARS = 160
+SUBSTANTIVE_CHARS = 8  # a shorter line is a page number, a stray cell or a signature
 _CLIENT_ROW = re.compile(r"[0-9A-Z]{10,20}")
 _SIZE_WORD = re.compile(r"[大中小微]型")
 _NAMED_ROW = re.compile(r"(?:公司|厂|中心|事务所|合作社).{0,40}[大中小微]型.{0,40}[是否]")
@@ -68,7 +69,12 @@ def _client_table_present(doc: ExtractedDocument) -> bool:
     # columns wrapped the codes away, of a client's name, size and 是/否 (a last page may hold only a few)
     lines = head.split("\n")
     rows = sum(1 for ln in lines if _CLIENT_ROW.search(ln) and (_SIZE_WORD.search(ln) or _SHORT_SIZE.search(ln)))
-    return rows >= 5 or _named_rows(lines) >= 3
+    named = _named_rows(lines)
+    if rows >= 5 or named >= 3:
+        return True
+    # the last photo of a list may hold a row or two and nothing else: rows make at least half its text
+    substantive = sum(1 for ln in lines if len(ln.replace(" ", "")) >= SUBSTANTIVE_CHARS)
+    return max(rows, named) >= 1 and 2 * max(rows, named) >= substantive
 
 
 def _named_rows(lines: list[str]) -> int:
