@@ -32,6 +32,7 @@ _PLACE = re.compile(r"^(宁波|慈溪|余姚|象山|宁海|奉化|鄞州|镇海|
 _CJK = r"\u4e00-\u9fff"
 _LEAD = re.compile(rf"^[^{_CJK}0-9A-Za-z]*(?:[一口][^{_CJK}0-9A-Za-z]*)?(\d \d(?![0-9A-Za-z])|\d{{1,3}}(?![0-9A-Za-z]))?"
                    rf"[^{_CJK}0-9A-Za-z]*")
+_CODE_HEAD = re.compile(r"[1-9ANY][0-9A-Z]\d{6}[0-9A-Z]{8}")  # a credit code's first 16 characters, as read
 _GLYPH_BEFORE_NAME = re.compile(rf"[0-9A-Za-z](?=[{_CJK}]{{4}})")
 _GLUED_SERIAL = re.compile(rf"(\d{{1,3}})(?=[{_CJK}])")
 _NAME_RUN = re.compile(rf"[{_CJK}（）()]+")
@@ -412,13 +413,24 @@ def read_clients(doc: ExtractedDocument, view: TextView) -> list[ClientRow]:
     return rows
 
 
+def _code_key(code: str | None) -> str | None:
+    """What names the client in a credit code read whole or cut short: its first 16 characters (area code
+    and the organisation code's body fix the rest, both check digits), so "9133028308790553" read in one
+    row meets the same client's whole code in another."""
+    if not code:
+        return None
+    if validate_uscc(code).valid:
+        return code[:16]
+    return code[:16] if _CODE_HEAD.fullmatch(code[:16]) else None
+
+
 def _distinct(rows: list[ClientRow]) -> dict[str, ClientRow]:
-    """One entry per client: rows sharing a valid USCC or a name are the same client (a code
-    misread in one row still meets the name read in the other)."""
+    """One entry per client: rows sharing a credit code's first 16 characters or a name are the same client
+    (a code misread in one row still meets the name read in the other)."""
     distinct: dict[str, ClientRow] = {}
     alias: dict[str, str] = {}
     for r in rows:
-        code = r.uscc if r.uscc and validate_uscc(r.uscc).valid else None
+        code = _code_key(r.uscc)
         name = norm_org_name(r.name)
         keys = [k for k in (code, name if len(name) >= 4 else None) if k]
         key = next((alias[k] for k in keys if k in alias), keys[0] if keys else f"#{len(distinct)}")

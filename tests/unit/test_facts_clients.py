@@ -340,3 +340,21 @@ def test_a_row_whose_wrapped_name_lost_its_first_line_counts_by_its_valid_code()
         f"41宁波优越物流股份有限公司{uscc(41)}微型训2018.02.0 500是",
     )
     assert read(page(1, lines=lines))["service.smes_served"].value == 3
+
+
+def test_a_client_listed_twice_is_counted_once_when_both_its_code_and_its_name_were_cut_short() -> None:
+    """A 300 dpi scan with perspective: row 3's name read "…股份有" and its code's last two characters lost;
+    row 23, the same client served again, read its name whole and its code cut too. Neither code validated and
+    the names differed, so the client counted twice (44 for 43). The first 16 characters fix a code."""
+    code = uscc(7)
+    lines = (
+        f"3宁波市奉化区康祥水产股份有{code[:16]}微型市场推广2023.01.2 0是",
+        f"4{org(4)}{uscc(4)}小型政策咨询2023.01.3 0是",
+        f"23宁波市奉化区康祥水产股份有限公司{code[:16]}微型市场推广2023.05.2 500是",
+    )
+    facts = read(page(1, lines=lines))
+    assert facts["service.smes_served"].value == 2
+    assert facts["service.public_welfare_share"].value == pytest.approx(1.0)  # over rows: all three are 是
+    # a code cut shorter than 16 characters names nobody: two different clients stay two
+    cut = (f"5宁波甲东机械有限公司{uscc(5)[:12]}小型政策咨询2023.01.2 0是", f"6宁波乙东机械有限公司{uscc(6)[:12]}小型政策咨询2023.01.2 0是")
+    assert read(page(1, lines=cut))["service.smes_served"].value == 2
