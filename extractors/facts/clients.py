@@ -384,11 +384,12 @@ _ORG_END = re.compile(r"(?:公司|厂|中心|事务所|合作社|店|院|所|社
 
 def _whole_row(r: ClientRow) -> bool:
     """A row the lines show beside a table (the table lost it at a page edge) counts only when it
-    reads as a whole row: a valid code, or a complete name and a size. Wrapped cells glued across
-    two rows give a broken name and no size."""
+    reads as a whole row: a valid code, or a size and a complete name or a code's first 16 characters.
+    Wrapped cells glued across two rows give a broken name and no size."""
     if r.uscc is not None and validate_uscc(r.uscc).valid:
         return True
-    return r.size is not None and bool(_ORG_END.search(norm_org_name(r.name)))
+    # a code's well-formed head is a row's too: glued cells of two rows break the code as well as the name
+    return r.size is not None and (bool(_ORG_END.search(norm_org_name(r.name))) or _code_key(r.uscc) is not None)
 
 
 def read_clients(doc: ExtractedDocument, view: TextView) -> list[ClientRow]:

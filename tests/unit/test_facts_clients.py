@@ -152,6 +152,13 @@ def test_lines_add_rows_the_table_missed_on_the_same_page():
     facts = read(page(1, t, lines=lines))
     assert facts["service.smes_served"].value == 6
     assert facts["service.smes_served"].details["rows"] == 6
+    # the last row's name read cut ("…有限公") and its code's last two characters lost: its code's head and its
+    # size still make it a row (a 200 dpi list lost row 20 so, at the foot of its first page)
+    cut = (*lines[:5], f"6{org(6)[:-1]}{uscc(6)[:16]}微市场推广7 3600否")
+    assert read(page(1, t, lines=cut))["service.smes_served"].value == 6
+    # a line gluing the cells of two rows, its code broken too, is no row
+    glued = (*lines[:5], f"宁波市江北区海达化工有限公{uscc(6)[:7]}2021.03.1")
+    assert read(page(1, t, lines=glued))["service.smes_served"].value == 5
 
 
 def test_docx_table_rows_also_present_as_lines_are_not_doubled():
