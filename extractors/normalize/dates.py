@@ -17,7 +17,8 @@ MIN_YEAR, MAX_YEAR = 1949, 2100
 
 # Year digits written one by one; OCR gives ○, O, C or 0 for 〇, and under a seal the box-like 口, 加, 回 or 田
 # (only here, among Chinese digits before 年; the year must still fall within MIN_YEAR..MAX_YEAR).
-_CN_YEAR = r"(?=[0０]*[〇零○OoＯCcＣ一二三四五六七八九])[〇零○OoＯCcＣ0０口加回田一二三四五六七八九]{4}"
+_CN_YEAR = r"(?:(?=[0０]*[〇零○OoＯCcＣ一二三四五六七八九])[〇零○OoＯCcＣ0０口加回田一二三四五六七八九]{4}" \
+    r"|二[9９][〇零一二三四五六七八九]{2})"  # 〇 read as the round 9 where only 〇 can stand: 二9二三年 is 2023
 _CN_MD = r"[〇零一二三四五六七八九十]{1,3}"
 # A speck on a scan read as punctuation after 年 or 月 ("2025年:1月13日") does not break a date.
 _SPECK = r"\s*[:：·'‘’,，、]?\s*"
@@ -51,7 +52,7 @@ def _make(y: int | None, m: int | None, d: int | None) -> date | None:
 
 
 def _cn_year(s: str) -> int | None:
-    return cn_to_int(re.sub(r"[OoＯCcＣ0０口加回田]", "〇", s))
+    return cn_to_int(re.sub(r"[OoＯCcＣ0０口加回田]", "〇", re.sub(r"^二[9９]", "二〇", s)))
 
 
 def _value(m: re.Match[str]) -> date | None:

@@ -162,3 +162,11 @@ def test_a_box_like_glyph_for_the_zero_of_a_chinese_year_is_the_zero(text, want)
     """Under a seal OCR reads 〇 as 加/口/回 (seed 1 P0013's lease end 二加二九年 was lost)."""
     assert [d.value for d in find_dates(text)] == [want]
     assert find_dates("加口加口年") == []
+
+
+def test_a_nine_where_only_the_zero_of_a_chinese_year_can_stand_is_the_zero():
+    """A photographed lease under a red seal read 至二9二三年十一月十九日 (seed 1 P0014's lease end was lost).
+    After 二, a year's second digit is 〇; elsewhere a 9 among Chinese digits stays unread."""
+    assert [d.value for d in find_dates("起至二9二三年十一月十九日止")] == [date(2023, 11, 19)]
+    assert find_dates("一9九八年三月一日") == []
+    assert find_dates("二〇9三年三月一日") == []
