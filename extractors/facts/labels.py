@@ -105,6 +105,14 @@ def _fuzzy_matches(text: str, labels: dict[str, tuple[str, ...]]) -> list[tuple[
     return out
 
 
+# Labels wrapped over two rows of their cell whose first row OCR garbled ("公益性或作" over "占比31.47%"):
+# the label's head, a few characters that are no value, perhaps a line break (the view may have joined the
+# rows), its tail. Tried before the plain labels.
+WRAPPED_LABELS: dict[str, tuple[str, ...]] = {
+    "service.public_welfare_share": (r"公益性[^\d\n:：%。，,]{0,8}\n?[^\d\n:：%。，,]{0,4}?占比",),
+}
+
+
 def _label_regex(labels: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str], dict[str, str]]:
     owner: dict[str, str] = {}
     for fact, names in labels.items():
@@ -115,7 +123,12 @@ def _label_regex(labels: dict[str, tuple[str, ...]]) -> tuple[re.Pattern[str], d
     alts = sorted(owner, key=len, reverse=True)
     # Labels may carry OCR-inserted spaces between characters; match them loosely.
     pats = ["(?P<x%d>%s)" % (i, "\\s*".join(map(re.escape, a))) for i, a in enumerate(alts)]
-    return re.compile("|".join(pats)), {f"x{i}": a for i, a in enumerate(alts)}, owner
+    wrapped = [(rx, fact) for fact, rxs in WRAPPED_LABELS.items() if fact in labels for rx in rxs]
+    for k, (rx, fact) in enumerate(wrapped):
+        owner[rx] = fact
+        pats.insert(k, f"(?P<w{k}>{rx})")
+    groups = {f"x{i}": a for i, a in enumerate(alts)} | {f"w{k}": rx for k, (rx, _) in enumerate(wrapped)}
+    return re.compile("|".join(pats)), groups, owner
 
 
 _CACHE: dict[tuple[int, bool], tuple] = {}
