@@ -54,8 +54,9 @@ _PARK_AS_COUNTRY = re.compile(r"(?<=研发|科技|产业|工业|创业|软件|�
 def mend_address(address: str) -> str:
     """The address with district and street names mended where OCR damaged one rare character.
     Streets are mended in Ningbo addresses only (杭州市西湖区文新街道 is no misread of 文教)."""
-    out = re.sub(r"(?<=宁波市)(\S{2})(?=[区县市])", lambda m: _mend(m.group(1) + address[m.end()], DISTRICTS)[:-1],
-                 address, count=1)
+    # one or two characters: OCR may have lost the rare one (宁波市州区 for 鄞州区)
+    out = re.sub(r"(?<=宁波市)([^\s区县市]{1,2})(?=[区县市])",
+                 lambda m: _mend(m.group(1) + address[m.end()], DISTRICTS)[:-1], address, count=1)
     if "宁波" in out or any(d in out for d in DISTRICTS):
         out = re.sub(r"(?<=[区县市])([\u4e00-\u9fff]{1,3}?)(?=街道|镇)", lambda m: _mend(m.group(1), STREETS), out,
                      count=1)
