@@ -14,6 +14,8 @@ _NOT_PERSON = set("签字盖章日期年月日签名")
 
 CATEGORIES = ("信息咨询", "技术创新", "人才培训", "市场拓展", "管理咨询", "质量管理", "创业辅导", "信息化应用")
 CATEGORY_SYNONYMS = {"人力培训": "人才培训", "信息化服务": "信息化应用"}
+MISREAD_OPTION_MIN = 4  # characters: a shorter option one character off is another word
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
 # Glyphs a checked box comes out as: real symbols, and what OCR makes of them.
 CHECKED = "☑✔✓√■▣☒⊠●◉回团囚凶加図区四田目国因"
@@ -86,6 +88,24 @@ def _mark(s: str) -> str | None:
     return None
 
 
+def _misread_options(text: str, options: tuple[str, ...], hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Options OCR misread by one character ("☑言息咨询" for 信息咨询), where no option was found: in a row of
+    options, four characters one away from an option that is not there already can only be that option."""
+    found = {name for _, _, name in hits}
+    out: list[tuple[int, int, str]] = []
+    for name in options:
+        if name in found or len(name) < MISREAD_OPTION_MIN:
+            continue
+        n = len(name)
+        for i in range(len(text) - n + 1):
+            window = text[i:i + n]
+            taken = any(a < i + n and i < b for a, b, _ in hits + out)
+            if not taken and _CJK_ONLY.fullmatch(window) and sum(x != y for x, y in zip(window, name, strict=True)) == 1:
+                out.append((i, i + n, name))
+                break
+    return out
+
+
 def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str] | None = None,
                     hint: str | None = None) -> list[str] | None:
     """Options ticked in a row such as "□入库培育 ☑认定" or "入库培育( )认定(√)"; None when no box is seen.
@@ -98,6 +118,7 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
                   for m in re.finditer(re.escape(name), text))
     # drop options found inside a longer one (信息化 inside 信息化应用)
     hits = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
+    hits = sorted(hits + _misread_options(text, options, hits))
     if not hits:
         return None
     first_start, first_end, _ = hits[0]

@@ -56,3 +56,14 @@ def test_which_side_of_its_option_a_mark_stands(row: str, ticked: list[str]) -> 
     from synth.model import CATEGORIES
 
     assert checked_options(row, (*CATEGORIES, "入库培育", "认定")) == ticked
+
+
+def test_an_option_ocr_misread_by_one_character_still_counts() -> None:
+    """A 200 dpi form read "☑言息咨询" (信 lost its radical): the ticked 信息咨询 was dropped, silently."""
+    from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options
+
+    row = "服务类别☑言息咨询☑技术创新☑人才培训□市场拓展\n务类□管理咨询☑质量管理□创业辅导□信息化应用"
+    assert checked_options(row, CATEGORIES, CATEGORY_SYNONYMS) == ["信息咨询", "技术创新", "人才培训", "质量管理"]
+    # an unticked misread option stays unticked, and a word two characters off is no option
+    assert checked_options("□言息咨询☑技术创新□人才培训", CATEGORIES, CATEGORY_SYNONYMS) == ["技术创新"]
+    assert checked_options("☑法律咨询☑技术创新□人才培训", CATEGORIES, CATEGORY_SYNONYMS) == ["技术创新"]
