@@ -178,7 +178,7 @@ def _parse_text(text: str) -> tuple[str | None, str, str, str | None, bool | Non
         size = dict(_SIZE)[rest[0]]
     elif size is None and (sw := _SIZE_WORD.search(rest, 0, SIZE_AFTER_JUNK + 2)) and not _DIGITS.search(rest[:sw.start()]):
         size = dict(_SIZE)[sw.group(0)[0]]  # a few junk marks between code and size ("X6。区型 微型"): a wrapped row
-    elif size is None and (sb := _SIZE_BEFORE_SERVICE.search(rest, 0, SIZE_AFTER_JUNK + 8)) and \
+    elif size is None and code and (sb := _SIZE_BEFORE_SERVICE.search(rest, 0, SIZE_AFTER_JUNK + 8)) and \
             sb.start() <= SIZE_AFTER_JUNK and not _DIGITS.search(rest[:sb.start()]):
         size = dict(_SIZE)[sb.group(1)]  # a bare size, then the service, after the code's lost line's junk ("M18理中信息咨询")
     pw_m = _PW_TAIL.search(rest)

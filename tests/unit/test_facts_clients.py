@@ -322,6 +322,8 @@ def test_a_bare_size_after_the_junk_of_a_lost_code_line_is_the_size(text: str, n
     assert (got_name, got_size, got_pw) == (name, size, pw)
     # digits between the junk and the size are a date or a fee, not junk: no size read across them
     assert _parse_text("宁波中远轴承有限公司XQ法12大政策宣贯")[3] is None
+    # without a code before it, a 中 before 信息 is a name's ("申请单位:宁波远中信息技术…" made a report's title a row)
+    assert _parse_text("申请单位:宁波远中信息技术服务有限公司")[3] is None
 
 
 def test_a_name_s_first_glyph_read_as_a_digit_after_the_serial_does_not_hide_the_row() -> None:
