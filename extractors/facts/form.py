@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from extractors.facts.common import (
     APPLICANT_READERS,
@@ -12,10 +13,13 @@ from extractors.facts.common import (
 )
 from extractors.facts.labels import FORM_LABELS, read_labelled
 from extractors.facts.textview import TextView
-from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options
+from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options, options_read_into_box
 from extractors.models import Fact
 
 KINDS = {"入库培育": "cultivation", "培育": "cultivation", "认定": "certification"}
+# An option whose first character OCR read into its box ("☑言息化应用" for □信息化应用): the tick may be that
+# character's stroke, so the categories go to review (below the default review threshold, 0.6).
+BOX_MISREAD_CONF = 0.5
 
 _READERS = {
     **APPLICANT_READERS,
@@ -92,5 +96,9 @@ def read_form(view: TextView) -> dict[str, Fact]:
             got = checked_options(view.text[s:e], CATEGORIES, CATEGORY_SYNONYMS, hint=_services_described(view.text))
             if got is not None:
                 ordered = tuple(c for c in CATEGORIES if c in got)
-                out[lv.fact] = fact_from(view, lv.fact, ordered, s, e)
+                fact = fact_from(view, lv.fact, ordered, s, e)
+                if into_box := options_read_into_box(view.text[s:e], CATEGORIES):
+                    fact = replace(fact, confidence=min(fact.confidence or 1.0, BOX_MISREAD_CONF),
+                                   note=f"选项“{'、'.join(into_box)}”首字与方框粘连，勾选状态需人工核对")
+                out[lv.fact] = fact
     return out

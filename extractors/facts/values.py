@@ -15,6 +15,7 @@ _NOT_PERSON = set("签字盖章日期年月日签名")
 CATEGORIES = ("信息咨询", "技术创新", "人才培训", "市场拓展", "管理咨询", "质量管理", "创业辅导", "信息化应用")
 CATEGORY_SYNONYMS = {"人力培训": "人才培训", "信息化服务": "信息化应用"}
 MISREAD_OPTION_MIN = 4  # characters: a shorter option one character off is another word
+_BOX_GLYPHS = "☑☐□口■"
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
 # Glyphs a checked box comes out as: real symbols, and what OCR makes of them.
@@ -106,6 +107,14 @@ def _misread_options(text: str, options: tuple[str, ...], hits: list[tuple[int, 
     return out
 
 
+def options_read_into_box(text: str, options: tuple[str, ...]) -> list[str]:
+    """Options found only misread in their first character with a box glyph right before it ("☑言息化应用"):
+    the first character's left part (信's 亻) was read into the box, whose tick then says nothing."""
+    hits = [(m.start(), m.end(), n) for n in options for m in re.finditer(re.escape(n), text)]
+    return [name for start, _, name in _misread_options(text, options, hits)
+            if start > 0 and text[start - 1] in _BOX_GLYPHS and text[start] != name[0]]
+
+
 def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str] | None = None,
                     hint: str | None = None) -> list[str] | None:
     """Options ticked in a row such as "□入库培育 ☑认定" or "入库培育( )认定(√)"; None when no box is seen.
@@ -130,8 +139,12 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
     # the last one's bracket may be lost ("信息化应用)")
     bracket_after_first = len(hits) > 1 and any(ch in _OPEN for ch in text[first_end: hits[1][0]])
     suffix = before_first is None and (after_last is not None or bracket_after_first)
+    into_box = set(options_read_into_box(text, options))  # their box's tick may be their first stroke
     marks: list[tuple[str, str | None]] = []
     for i, (start, end, name) in enumerate(hits):
+        if name in into_box:
+            marks.append((name, None))
+            continue
         if suffix:
             stop = hits[i + 1][0] if i + 1 < len(hits) else min(len(text), end + 4)
             mark = _mark(text[end: min(stop, end + 4)])

@@ -58,12 +58,30 @@ def test_which_side_of_its_option_a_mark_stands(row: str, ticked: list[str]) -> 
     assert checked_options(row, (*CATEGORIES, "入库培育", "认定")) == ticked
 
 
-def test_an_option_ocr_misread_by_one_character_still_counts() -> None:
-    """A 200 dpi form read "☑言息咨询" (信 lost its radical): the ticked 信息咨询 was dropped, silently."""
-    from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options
+def test_an_option_whose_first_character_ocr_read_into_its_box_is_decided_by_the_form_s_description() -> None:
+    """Two 200 dpi forms read "☑言息咨询" and "☑言息化应用": 信's 亻 went into the box. On the first the box was
+    ticked, on the second it was empty and the stroke read as the tick. The form's own sentence on its
+    services decides such an option, as it does one whose box OCR lost; the fact carries a note."""
+    from extractors.facts.values import CATEGORIES, CATEGORY_SYNONYMS, checked_options, options_read_into_box
 
-    row = "服务类别☑言息咨询☑技术创新☑人才培训□市场拓展\n务类□管理咨询☑质量管理□创业辅导□信息化应用"
-    assert checked_options(row, CATEGORIES, CATEGORY_SYNONYMS) == ["信息咨询", "技术创新", "人才培训", "质量管理"]
-    # an unticked misread option stays unticked, and a word two characters off is no option
-    assert checked_options("□言息咨询☑技术创新□人才培训", CATEGORIES, CATEGORY_SYNONYMS) == ["技术创新"]
+    ticked = "服务类别☑言息咨询☑技术创新☑人才培训□市场拓展\n务类□管理咨询☑质量管理□创业辅导□信息化应用"
+    hint = "信息咨询、技术创新、人才培训、质量管理"
+    assert checked_options(ticked, CATEGORIES, CATEGORY_SYNONYMS, hint=hint) == ["信息咨询", "技术创新", "人才培训", "质量管理"]
+    empty = "服务类别□信息咨询口技术创新☑人才培训□市场拓展\n□管理咨询□质量管理□创业辅导☑言息化应用"
+    assert checked_options(empty, CATEGORIES, CATEGORY_SYNONYMS, hint="人才培训") == ["人才培训"]
+    assert options_read_into_box(empty, CATEGORIES) == ["信息化应用"]
+    # a word two characters off is no option; an option read whole is judged by its own box
     assert checked_options("☑法律咨询☑技术创新□人才培训", CATEGORIES, CATEGORY_SYNONYMS) == ["技术创新"]
+    assert options_read_into_box("☑信息咨询□技术创新", CATEGORIES) == []
+
+
+def test_the_categories_of_a_form_with_an_option_read_into_its_box_carry_a_note_and_low_confidence() -> None:
+    from extractors.models import BBox, Line, Page, PageSource
+
+    rows = ("服务类别□信息咨询口技术创新☑人才培训□市场拓展", "□管理咨询□质量管理□创业辅导☑言息化应用",
+            "平台简介宁波甲乙有限公司是一家面向中小微企业提供人才培训等服务的专业服务机构。")
+    lines = tuple(Line(t, BBox(0, 40.0 * i, 700, 40.0 * i + 30), 0.95) for i, t in enumerate(rows))
+    doc = ExtractedDocument("申请表.jpg", "0" * 64, (Page(1, PageSource.OCR, lines, (), 1000, 2000, "px"),), "test")
+    fact = read_form(build_view(doc))["service.categories"]
+    assert fact.value == ("人才培训",)
+    assert fact.confidence is not None and fact.confidence < 0.6 and "信息化应用" in (fact.note or "")
