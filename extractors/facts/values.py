@@ -14,7 +14,7 @@ _NOT_PERSON = set("签字盖章日期年月日签名")
 
 CATEGORIES = ("信息咨询", "技术创新", "人才培训", "市场拓展", "管理咨询", "质量管理", "创业辅导", "信息化应用")
 CATEGORY_SYNONYMS = {"人力培训": "人才培训", "信息化服务": "信息化应用"}
-MISREAD_OPTION_MIN = 4  # characters: a shorter option one character off is another word
+MISREAD_OPTION_MIN = 4  # characters: a shorter option one character off may be another word
 _BOX_GLYPHS = "☑☐□口■"
 _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -89,30 +89,27 @@ def _mark(s: str) -> str | None:
     return None
 
 
-def _misread_options(text: str, options: tuple[str, ...], hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Options OCR misread by one character ("☑言息咨询" for 信息咨询), where no option was found: in a row of
-    options, four characters one away from an option that is not there already can only be that option."""
+def _read_into_box(text: str, options: tuple[str, ...], hits: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Options not found as written but with their first character misread right after a box glyph
+    ("☑言息化应用" for □信息化应用): the character's left part (信's 亻) was read into the box."""
     found = {name for _, _, name in hits}
     out: list[tuple[int, int, str]] = []
     for name in options:
         if name in found or len(name) < MISREAD_OPTION_MIN:
             continue
-        n = len(name)
-        for i in range(len(text) - n + 1):
-            window = text[i:i + n]
-            taken = any(a < i + n and i < b for a, b, _ in hits + out)
-            if not taken and _CJK_ONLY.fullmatch(window) and sum(x != y for x, y in zip(window, name, strict=True)) == 1:
-                out.append((i, i + n, name))
+        for m in re.finditer(re.escape(name[1:]), text):
+            i = m.start() - 1
+            taken = any(a < m.end() and i < b for a, b, _ in hits + out)
+            if i > 0 and not taken and text[i - 1] in _BOX_GLYPHS and _CJK_ONLY.fullmatch(text[i]):
+                out.append((i, m.end(), name))
                 break
     return out
 
 
 def options_read_into_box(text: str, options: tuple[str, ...]) -> list[str]:
-    """Options found only misread in their first character with a box glyph right before it ("☑言息化应用"):
-    the first character's left part (信's 亻) was read into the box, whose tick then says nothing."""
+    """The options of a row OCR read with their first character into the box, whose tick then says nothing."""
     hits = [(m.start(), m.end(), n) for n in options for m in re.finditer(re.escape(n), text)]
-    return [name for start, _, name in _misread_options(text, options, hits)
-            if start > 0 and text[start - 1] in _BOX_GLYPHS and text[start] != name[0]]
+    return [name for _, _, name in _read_into_box(text, options, hits)]
 
 
 def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str] | None = None,
@@ -127,7 +124,7 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
                   for m in re.finditer(re.escape(name), text))
     # drop options found inside a longer one (信息化 inside 信息化应用)
     hits = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
-    hits = sorted(hits + _misread_options(text, options, hits))
+    hits = sorted(hits + _read_into_box(text, options, hits))
     if not hits:
         return None
     first_start, first_end, _ = hits[0]

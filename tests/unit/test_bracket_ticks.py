@@ -73,6 +73,8 @@ def test_an_option_whose_first_character_ocr_read_into_its_box_is_decided_by_the
     # a word two characters off is no option; an option read whole is judged by its own box
     assert checked_options("☑法律咨询☑技术创新□人才培训", CATEGORIES, CATEGORY_SYNONYMS) == ["技术创新"]
     assert options_read_into_box("☑信息咨询□技术创新", CATEGORIES) == []
+    # only the character beside the box: a 150 dpi scan's "加人才培订" (训 misread, 加 a box's noise) is no option
+    assert checked_options("这信息吉均回技术创新加人才培订口市场柏展", CATEGORIES, CATEGORY_SYNONYMS) == ["技术创新"]
 
 
 def test_the_categories_of_a_form_with_an_option_read_into_its_box_carry_a_note_and_low_confidence() -> None:
