@@ -20,6 +20,7 @@ KINDS = {"入库培育": "cultivation", "培育": "cultivation", "认定": "cert
 # An option whose first character OCR read into its box ("☑言息化应用" for □信息化应用): the tick may be that
 # character's stroke, so the categories go to review (below the default review threshold, 0.6).
 BOX_MISREAD_CONF = 0.5
+LABEL_PIECE_CHARS = 3  # the part of a wrapped label OCR may put on a row of its own ("务类" of 服务类别)
 
 _READERS = {
     **APPLICANT_READERS,
@@ -58,10 +59,17 @@ def _choice_row(view: TextView, start: int, options: tuple[str, ...] = CATEGORIE
         if le >= len(text):
             break
         ns, ne = row_at(le + 1)
+        if _label_piece(text[ns:ne]) and ne < len(text):
+            ns, ne = row_at(ne + 1)  # the label's wrapped part, cut off as a cell of its own ("务类")
         if not has_options(ns, ne) or read_labelled_label(text[ns:ne]):
             break
         le = ne
     return ls, le
+
+
+def _label_piece(row: str) -> bool:
+    """A few characters of a label on a row of their own: no option, no value."""
+    return 0 < len(row.strip()) <= LABEL_PIECE_CHARS and not re.search(r"[\d☑☐□√]", row)
 
 
 def _services_described(text: str) -> str | None:

@@ -87,3 +87,15 @@ def test_the_categories_of_a_form_with_an_option_read_into_its_box_carry_a_note_
     fact = read_form(build_view(doc))["service.categories"]
     assert fact.value == ("人才培训",)
     assert fact.confidence is not None and fact.confidence < 0.6 and "信息化应用" in (fact.note or "")
+
+
+def test_option_rows_continue_past_a_piece_of_their_wrapped_label() -> None:
+    """Read cell by cell, a 200 dpi form gave "服务类别", the first options row, "务类" (the label's wrapped
+    part, a cell of its own), then the second options row: the ticked 质量管理 there was dropped, silently."""
+    from extractors.models import BBox, Line, Page, PageSource
+
+    cells = ((0, "服务类别"), (200, "☑信息咨询☑技术创新☑人才培训□市场拓展"), (0, "务类"),
+             (200, "□管理咨询☑质量管理□创业辅导□信息化应用"), (0, "年服务中小微企业数"), (200, "71家"))
+    lines = tuple(Line(t, BBox(x, 40.0 * i, x + 25.0 * len(t), 40.0 * i + 30), 0.95) for i, (x, t) in enumerate(cells))
+    doc = ExtractedDocument("申请表.jpg", "0" * 64, (Page(1, PageSource.OCR, lines, (), 1000, 2000, "px"),), "test")
+    assert read_form(build_view(doc))["service.categories"].value == ("信息咨询", "技术创新", "人才培训", "质量管理")
