@@ -297,6 +297,11 @@ def _is_tail(name: str) -> bool:
     return 0 < len(name) <= 5 and not _PLACE.match(name)
 
 
+def _core_name(name: str) -> str:
+    """The name without one stray glyph before its place name (a box or a 序号 misread: "四宁波X公司")."""
+    return name[1:] if len(name) > 1 and not _PLACE.match(name) and _PLACE.match(name[1:]) else name
+
+
 def _open(name: str) -> bool:
     return len(name) >= 4 and not _ORG_END.search(name)
 
@@ -321,8 +326,8 @@ def _joinable(a: _Part, b: _Part) -> bool:
         return True  # name cell wrapped onto a second line
     if len(a.name) >= 5 and a.size is None and not b.name and b.size is not None:
         return True  # name on one line, size and fee on the next (a cell centred between wrapped lines)
-    if len(a.name) >= 4 and a.size is None and b.name.startswith(a.name):
-        return True  # the same cell read twice, once cut short
+    if len(a.name) >= 4 and a.size is None and _core_name(b.name).startswith(_core_name(a.name)):
+        return True  # the same cell read twice, once cut short (or after a stray glyph: "四宁波东兴…")
     return len(a.code) >= 15 and a.code == b.code and (a.size is None) != (b.size is None)
 
 

@@ -367,3 +367,15 @@ def test_a_client_listed_twice_is_counted_once_when_both_its_code_and_its_name_w
     # a code cut shorter than 16 characters names nobody: two different clients stay two
     cut = (f"5宁波甲东机械有限公司{uscc(5)[:12]}小型政策咨询2023.01.2 0是", f"6宁波乙东机械有限公司{uscc(6)[:12]}小型政策咨询2023.01.2 0是")
     assert read(page(1, lines=cut))["service.smes_served"].value == 2
+
+
+def test_a_name_read_on_both_lines_of_its_row_after_a_stray_glyph_is_one_row() -> None:
+    """A 200 dpi list without rules, read as an aligned table: the name centred in a two-line row came back on
+    both lines, the upper one after a stray glyph ("四宁波东兴…", its code's head, no size), the lower with the
+    size: two rows for one client."""
+    code = uscc(4)
+    t = table(client(3), ("", "四宁波东兴软件有限公司", code[:16], "", "知识产权", "2020年2月", "", ""),
+              ("4", "宁波东兴软件有限公司", code[16:], "中型", "咨询", "6日", "200", "是"), client(5))
+    facts = read(page(1, t))
+    assert facts["service.smes_served"].details["rows"] == 3
+    assert facts["service.smes_served"].value == 3
