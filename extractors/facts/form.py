@@ -18,7 +18,8 @@ from extractors.models import Fact
 
 KINDS = {"入库培育": "cultivation", "培育": "cultivation", "认定": "certification"}
 # An option whose first character OCR read into its box ("☑言息化应用" for □信息化应用): the tick may be that
-# character's stroke, so the categories go to review (below the default review threshold, 0.6).
+# character's stroke. The form's description of its services decides the option (values.checked_options); the
+# fact says so in a note, with its confidence capped below the default review threshold (0.6).
 BOX_MISREAD_CONF = 0.5
 LABEL_PIECE_CHARS = 3  # the part of a wrapped label OCR may put on a row of its own ("务类" of 服务类别)
 

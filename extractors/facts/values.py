@@ -124,7 +124,8 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
                   for m in re.finditer(re.escape(name), text))
     # drop options found inside a longer one (信息化 inside 信息化应用)
     hits = [h for h in hits if not any(o[0] <= h[0] and h[1] <= o[1] and o != h for o in hits)]
-    hits = sorted(hits + _read_into_box(text, options, hits))
+    boxed = _read_into_box(text, options, hits)
+    hits = sorted(hits + boxed)
     if not hits:
         return None
     first_start, first_end, _ = hits[0]
@@ -136,7 +137,7 @@ def checked_options(text: str, options: tuple[str, ...], synonyms: dict[str, str
     # the last one's bracket may be lost ("信息化应用)")
     bracket_after_first = len(hits) > 1 and any(ch in _OPEN for ch in text[first_end: hits[1][0]])
     suffix = before_first is None and (after_last is not None or bracket_after_first)
-    into_box = set(options_read_into_box(text, options))  # their box's tick may be their first stroke
+    into_box = {name for _, _, name in boxed}  # their box's tick may be their first character's stroke
     marks: list[tuple[str, str | None]] = []
     for i, (start, end, name) in enumerate(hits):
         if name in into_box:
