@@ -48,6 +48,8 @@ def unruled_grids(binary: np.ndarray, lines: Sequence[Line], ch: float) -> list[
     grids = []
     for span in split_runs(lines, ALIGN_GAP * ch):
         rows = [lines[i] for i in span if lines[i].bbox is not None]
+        if len(rows) < 2:
+            continue
         mids = [_middle(ln) for ln in rows]
         pitch = float(np.median(np.diff(mids)))
         left = min(ln.bbox.x0 for ln in rows if ln.bbox)

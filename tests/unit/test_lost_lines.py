@@ -17,7 +17,7 @@ from reportlab.pdfgen import canvas
 from extractors import imaging
 from extractors.context import OcrEngine
 from extractors.lost_lines import drop_double_reads, lost_boxes, recover, stacked_line, unruled_grids
-from extractors.models import BBox, Cell, ExtractedDocument, Table, Word
+from extractors.models import BBox, Cell, ExtractedDocument, Line, Table, Word
 from extractors.normalize.uscc import validate_uscc
 from extractors.registry import extract_document
 from extractors.tables import make_line
@@ -182,6 +182,9 @@ def test_a_list_without_rules_is_cut_into_cells_by_the_blank_strips_down_its_row
     # prose (lines of one segment) is no list
     prose = [make_line([Word("宁波甲有限公司成立于二〇一六年", BBox(20, 40 + 40 * r, 380, 60 + 40 * r))]) for r in range(3)]
     assert unruled_grids(prep.ocr_image, prose, CH) == []
+    # a run whose lines mostly lack a box (an engine that gave words only) is no grid either, and no error
+    boxless = [Line(ln.text, None, ln.conf, ln.words) for ln in rows[:2]] + [rows[2]]
+    assert unruled_grids(prep.ocr_image, boxless, CH) == []
 
 
 def test_every_code_of_a_wrapped_scanned_list_without_rules_is_read() -> None:
