@@ -41,7 +41,7 @@ from extractors.engines import tesseract as tess
 from extractors.models import BBox, Cell, Line, Page, PageSource, Table, Word
 from extractors.normalize.uscc import find_usccs
 from extractors.reread import needs_reread
-from extractors.tables import aligned_tables, grid_tables, group_into_lines, make_line
+from extractors.tables import Ruling, aligned_tables, fill_grids, group_into_lines, make_line, rulings
 from extractors.text import normalize_text
 from extractors.upside_down import looks_upside_down
 from intake.models import Problem
@@ -100,11 +100,11 @@ def _tess_lines(tw: list[tess.TessWord]) -> list[list[Word]]:
     return [sorted(ws, key=lambda w: w.bbox.x0) for _, ws in sorted(by_line.items())]  # type: ignore[union-attr]
 
 
-def _build(prep: imaging.Prepared, lines: list[Line], ctx: ExtractionContext | None = None,
+def _build(prep: imaging.Prepared, lines: list[Line], ruled: list[Ruling], ctx: ExtractionContext | None = None,
            threads: int = 1) -> tuple[list[Line], list[Table]]:
     """Tables from the final words (prepared coordinates), then everything mapped to the page image."""
     words = [w for ln in lines for w in ln.words]
-    tables = grid_tables(prep.h_mask, prep.v_mask, words, prep.char_h)
+    tables = fill_grids(ruled, words, prep.char_h)
     if not tables:  # client lists often have no rules at all
         tables = [t for t, _ in aligned_tables(lines, 1.5 * prep.char_h)]
     if ctx is not None and ctx.engine is not OcrEngine.TESSERACT:
@@ -307,11 +307,11 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
 # --- lines tesseract dropped inside table cells (extractors.lost_lines) ---------------------
 
 
-def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], lang: str, deadline: float,
+def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], ruled: list[Ruling], lang: str, deadline: float,
                       threads: int) -> tuple[list[Line], int]:
     """Tables' cells: in ruled ones a cell read into two lines kept once; lines tesseract dropped read (and
     counted), in ruled tables and in lists without rules alike."""
-    tables = grid_tables(prep.h_mask, prep.v_mask, [w for ln in lines for w in ln.words], prep.char_h)
+    tables = fill_grids(ruled, [w for ln in lines for w in ln.words], prep.char_h)
     if tables:
         lines = lost_lines.drop_double_reads(lines, tables)
     else:
@@ -545,11 +545,12 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
         confirm = None if ctx.engine is OcrEngine.TESSERACT else \
             (lambda words: _readings_agree(prep, words, ctx.lang, deadline, threads))  # noqa: B023 (called right here)
         found = _distrust_seal_crossings(found, prep, confirm)
+        ruled = rulings(prep.h_mask, prep.v_mask, prep.char_h)  # the page's final geometry: found once
         if ctx.engine is OcrEngine.CASCADE:
-            found, lost = _mend_table_cells(prep, found, ctx.lang, deadline, threads)
+            found, lost = _mend_table_cells(prep, found, ruled, ctx.lang, deadline, threads)
             if lost:
                 engine += f" + {lost} lost table lines"
-        lines, tables = _build(prep, found, ctx, threads)
+        lines, tables = _build(prep, found, ruled, ctx, threads)
     except EngineError as exc:
         log.warning("OCR failed on %s page %d: %s", subject, number, exc)
         return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",

@@ -119,8 +119,18 @@ def _covers(v: _Seg, y0: float, y1: float, tol: float, frac: float = 0.6) -> boo
     return min(v.b, y1) - max(v.a, y0) >= frac * (y1 - y0) - tol
 
 
-def grid_tables(h_mask: np.ndarray, v_mask: np.ndarray, words: Sequence[Word], char_h: float) -> list[Table]:
-    """Tables from ruling lines; rows without inner vertical rules get columns from word alignment."""
+@dataclass(frozen=True)
+class Ruling:
+    """The rules of one ruled table: its horizontal rules top to bottom and the vertical ones among them."""
+
+    hs: list[_Seg]
+    vs: list[_Seg]
+    tol: float
+
+
+def rulings(h_mask: np.ndarray, v_mask: np.ndarray, char_h: float) -> list[Ruling]:
+    """The ruled tables' geometry, from the ruling-line masks alone (no words): found once per page and
+    filled with words by `fill_grids` whenever the words change."""
     tol = max(3.0, 0.4 * char_h)
     hs = _merge_collinear(_segments(h_mask, True, 4 * char_h), tol)
     vs = _merge_collinear(_segments(v_mask, False, 1.5 * char_h), tol)
@@ -135,15 +145,18 @@ def grid_tables(h_mask: np.ndarray, v_mask: np.ndarray, words: Sequence[Word], c
                 g.append(h)
                 continue
         groups.append([h])
-    tables = []
+    out = []
     for g in groups:
         inner_v = [v for v in vs if g[0].pos - tol <= v.b and v.a <= g[-1].pos + tol]
         if len(g) < 2 or (len(g) < 3 and not inner_v):
             continue  # a lone rule or an underline pair is not a table
-        t = _grid_table(g, inner_v, words, tol, char_h)
-        if t is not None:
-            tables.append(t)
-    return tables
+        out.append(Ruling(g, inner_v, tol))
+    return out
+
+
+def fill_grids(found: Sequence[Ruling], words: Sequence[Word], char_h: float) -> list[Table]:
+    """Tables from ruled geometry and words; rows without inner vertical rules get columns from word alignment."""
+    return [t for r in found if (t := _grid_table(r.hs, r.vs, words, r.tol, char_h)) is not None]
 
 
 def _grid_table(hs: list[_Seg], vs: list[_Seg], words: Sequence[Word], tol: float, char_h: float) -> Table | None:
