@@ -394,8 +394,6 @@ def _edge_steps(gray: np.ndarray, quad: np.ndarray, reach: int = 5) -> list[floa
     return out
 
 
-
-
 def _outline_quad(gray: np.ndarray) -> tuple[np.ndarray, float] | None:
     """The page as the convex hull of the largest outline of edges (corners, share of the picture): found
     by the page's edges rather than its brightness, so a shadow across the page does not cut it."""

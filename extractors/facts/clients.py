@@ -423,11 +423,7 @@ def _code_key(code: str | None) -> str | None:
     """What names the client in a credit code read whole or cut short: its first 16 characters (area code
     and the organisation code's body fix the rest, both check digits), so "9133028308790553" read in one
     row meets the same client's whole code in another."""
-    if not code:
-        return None
-    if validate_uscc(code).valid:
-        return code[:16]
-    return code[:16] if _CODE_HEAD.fullmatch(code[:16]) else None
+    return code[:16] if code and _CODE_HEAD.fullmatch(code[:16]) else None  # a valid code's head is well-formed too
 
 
 def _distinct(rows: list[ClientRow]) -> dict[str, ClientRow]:

@@ -123,8 +123,8 @@ def uscc(ctx: RuleContext) -> Finding:
         return finding("X-USCC", O.PASS, f"{t}：{o.value}", d, o, declared=d.value, observed=o.value)
     # An invalid code read by OCR may be a misreading, unless the other code is valid and the two differ
     # where OCR does not confuse characters (Y for M): then the form itself carries the wrong character.
-    unsure = [f for f, v, other, ov_ in ((d, dv, o, ov), (o, ov, d, dv))
-              if not v.valid and ctx.ocr_unsure(f) and not (ov_.valid and not code_misread(f.value, other.value))]
+    unsure = [f for f, v, other, other_v in ((d, dv, o, ov), (o, ov, d, dv))
+              if not v.valid and ctx.ocr_unsure(f) and not (other_v.valid and not code_misread(f.value, other.value))]
     if ctx.low(d, o) or unsure:
         return low_conf_review("X-USCC", t, d, o, declared=d.value, observed=o.value)
     problems = []
