@@ -15,9 +15,11 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from extractors.engines import EngineError, EngineTimeout
+from extractors.engines import EngineError, EngineTimeout, tesseract_api
 
 log = logging.getLogger(__name__)
+
+LAYOUT_MAX_HEIGHT = 4.0  # median word heights: a layout word taller than this is not text
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,13 @@ def _image(img: np.ndarray) -> Image.Image:
 
 
 def image_to_words(img: np.ndarray, lang: str, psm: int, timeout_s: float) -> list[TessWord]:
-    """Word boxes in the pixel coordinates of `img`; non-text rows (conf -1, blanks) dropped."""
+    """Word boxes in the pixel coordinates of `img`; non-text rows (conf -1, blanks) dropped.
+
+    In-process through the C API where libtesseract loads (the same words, without a process and a
+    model load per call), else through pytesseract and the CLI."""
+    api = _api(lang)
+    if api is not None:
+        return [TessWord(t, x, y, w, h, conf / 100.0, key) for t, x, y, w, h, conf, key in api.words(img, psm, timeout_s)]
     data = _run(
         pytesseract.image_to_data,
         _image(img),
@@ -93,6 +101,33 @@ def image_to_words(img: np.ndarray, lang: str, psm: int, timeout_s: float) -> li
             )
         )
     return words
+
+
+def layout_words(img: np.ndarray, lang: str, psm: int) -> list[TessWord]:
+    """Word boxes of tesseract's layout analysis alone (no recognition): empty texts, confidence 0.
+
+    Without the C API, a whole recognition stands in (its texts are dropped)."""
+    api = _api(lang)
+    if api is not None:
+        words = [TessWord("", x, y, w, h, 0.0, key) for _, x, y, w, h, _, key in api.layout(img, psm)]
+    else:
+        words = [TessWord("", w.left, w.top, w.width, w.height, 0.0, w.line_key)
+                 for w in image_to_words(img, lang, psm, timeout_s=60)]
+    if not words:
+        return words
+    # Layout may hold a "word" as big as the page (a frame's remains); recognition drops it, so do we.
+    tall = LAYOUT_MAX_HEIGHT * float(np.median([w.height for w in words]))
+    return [w for w in words if w.height <= tall]
+
+
+def _api(lang: str) -> tesseract_api.TessApi | None:
+    try:
+        return tesseract_api.load(lang)
+    except EngineError:
+        raise
+    except Exception as exc:  # a broken library: the CLI may still work
+        log.warning("tesseract's C API unusable (%s); using the CLI", exc)
+        return None
 
 
 def orientation(img: np.ndarray, timeout_s: float) -> tuple[int, float]:
