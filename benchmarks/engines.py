@@ -24,8 +24,9 @@ from intake.models import Document, FileType
 
 from .memory import ChildPeak, reset_peak, self_peak_mb
 
-OURS = ("tesseract", "cascade", "rapidocr")
-BARE_OF = {"tesseract": "tesseract-cli", "cascade": "tesseract-cli", "rapidocr": "rapidocr-bare"}
+OURS = ("tesseract", "cascade", "rapidocr", "rapid-lines")
+BARE_OF = {"tesseract": "tesseract-cli", "cascade": "tesseract-cli", "rapidocr": "rapidocr-bare",
+           "rapid-lines": "rapidocr-bare"}
 FILE_TYPES = {".png": FileType.PNG, ".jpg": FileType.JPEG, ".jpeg": FileType.JPEG, ".tif": FileType.TIFF}
 LANG = "chi_sim"
 

@@ -50,7 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 ALL_DPI = (150, 200, 300)
 DEFAULT_SETTINGS = [(150, "rotated")] + [(200, v) for v in VARIANTS] + [(300, "rotated")]
 QUICK_SETTINGS = [(200, "rotated")]
-RUNNER_ORDER = ("tesseract-cli", "ours:tesseract", "ours:cascade", "rapidocr-bare", "ours:rapidocr")
+RUNNER_ORDER = ("tesseract-cli", "ours:tesseract", "ours:cascade", "rapidocr-bare", "ours:rapidocr", "ours:rapid-lines")
 
 
 def _list(s: str) -> list[str]:

@@ -15,6 +15,8 @@ class OcrEngine(str, Enum):
     CASCADE = "cascade"  # tesseract for layout and text; RapidOCR re-reads low-confidence lines
     TESSERACT = "tesseract"
     RAPIDOCR = "rapidocr"  # RapidOCR detection + recognition on the whole page (slow on CPU)
+    # Tesseract's layout analysis finds the lines (no recognition), RapidOCR's recogniser reads them all.
+    RAPID_LINES = "rapid-lines"
 
 
 class OcrSettings(BaseSettings):

@@ -88,8 +88,8 @@ def _words(img: np.ndarray, ctx: ExtractionContext, deadline: float) -> list[tes
     return tess.image_to_words(img, ctx.lang, PSM_PAGE, left)
 
 
-def _mean(ws: list[tess.TessWord]) -> float:
-    return sum(w.conf for w in ws) / len(ws) if ws else 0.0
+def _mean(ws: list[tess.TessWord] | list[Word]) -> float:
+    return sum(w.conf or 0.0 for w in ws) / len(ws) if ws else 0.0
 
 
 def _tess_lines(tw: list[tess.TessWord]) -> list[list[Word]]:
@@ -260,8 +260,13 @@ def _loses_valid_code(before: str, after: str) -> bool:
 
 
 def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionContext, deadline: float,
-             threads: int) -> tuple[list[Line], int]:
-    """Re-read doubtful segments with RapidOCR; returns the lines and how many lines changed."""
+             threads: int, every: bool = False) -> tuple[list[Line], int]:
+    """Re-read doubtful segments with RapidOCR; returns the lines and how many lines changed.
+
+    `every`: the words are the layout's, without text (OcrEngine.RAPID_LINES): every segment is read,
+    and a segment RapidOCR reads as nothing is dropped."""
+    if every:
+        return _read_every_segment(prep, lines, threads), len(lines)
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
@@ -302,6 +307,23 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
             changed.add(i)
     return [make_line([w for sg in ss for w in sg.words]) if i in changed else unchanged[i]
             for i, ss in enumerate(segs)], len(changed)
+
+
+def _read_every_segment(prep: imaging.Prepared, lines: list[list[Word]], threads: int) -> list[Line]:
+    """RapidOCR's recogniser on every segment of the layout's lines (see _segments): one word per segment,
+    with its score as confidence. Ink no layout word covered is kept only as _orphan_text allows."""
+    segs = [_segments(ws, prep) for ws in lines]
+    todo = [(i, sg) for i, ss in enumerate(segs) for sg in ss]
+    if not todo:
+        return []
+    read = rapid.recognize_lines(prep.clean_gray, [_crop_box(sg.box, prep) for _, sg in todo], threads,
+                                 pad=round(PAD * prep.char_h))
+    by_line: list[list[Word]] = [[] for _ in lines]
+    for (i, sg), (raw, score) in zip(todo, read, strict=True):
+        text = normalize_text(raw)
+        if text and (sg.words or _orphan_text(text, score, "")):
+            by_line[i].append(Word(text, sg.box, round(score, 4)))
+    return [make_line(ws) for ws in by_line if ws]
 
 
 # --- lines tesseract dropped inside table cells (extractors.lost_lines) ---------------------
@@ -516,8 +538,12 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
         else:
             engine = tess.engine_name(ctx.lang)
             prep = imaging.prepare(gray, rot, binary=binary)
-            if ctx.engine is OcrEngine.CASCADE and not osd_done and looks_upside_down(prep, threads):
+            if ctx.engine is not OcrEngine.TESSERACT and not osd_done and looks_upside_down(prep, threads):
                 prep, rot = imaging.half_turn(prep), 180  # spares tesseract a reading of it upside down, and OSD
+            if ctx.engine is OcrEngine.RAPID_LINES:
+                prep, found = _rapid_on_layout(gray, prep, rot, sideways, ctx, deadline, threads)
+                engine = f"{rapid.engine_name()} on the lines of {engine}'s layout"
+                return _finish(prep, found, engine, ctx, deadline, threads, number, base, subject)
             tw = _words(prep.ocr_image, ctx, deadline)
             tries: list[int] = []
             if sideways:  # lines run down the page and OSD has no opinion: read it turned both ways
@@ -540,21 +566,28 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                     engine += f" + {rapid.engine_name()} ({changed}/{len(found)} lines)"
             else:
                 found = [make_line(ws) for ws in _tess_lines(tw)]
+    except EngineError as exc:
+        return _failed(exc, number, base, subject)
+    return _finish(prep, found, engine, ctx, deadline, threads, number, base, subject)
+
+
+def _finish(prep: imaging.Prepared, found: list[Line], engine: str, ctx: ExtractionContext, deadline: float,
+            threads: int, number: int, base: dict, subject: str | None) -> Page:
+    """From the engine's lines to the page: tick boxes, seal-crossed words, lost table lines, tables."""
+    try:
         if ctx.engine is not OcrEngine.TESSERACT:
             found = [make_line(ws) for ws in _checklists(prep, [list(ln.words) for ln in found], threads)]
         confirm = None if ctx.engine is OcrEngine.TESSERACT else \
-            (lambda words: _readings_agree(prep, words, ctx.lang, deadline, threads))  # noqa: B023 (called right here)
+            (lambda words: _readings_agree(prep, words, ctx.lang, deadline, threads))
         found = _distrust_seal_crossings(found, prep, confirm)
         ruled = rulings(prep.h_mask, prep.v_mask, prep.char_h)  # the page's final geometry: found once
-        if ctx.engine is OcrEngine.CASCADE:
+        if ctx.engine in (OcrEngine.CASCADE, OcrEngine.RAPID_LINES):
             found, lost = _mend_table_cells(prep, found, ruled, ctx.lang, deadline, threads)
             if lost:
                 engine += f" + {lost} lost table lines"
         lines, tables = _build(prep, found, ruled, ctx, threads)
     except EngineError as exc:
-        log.warning("OCR failed on %s page %d: %s", subject, number, exc)
-        return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",
-                                            subject))  # type: ignore[arg-type]
+        return _failed(exc, number, base, subject)
     confs = [wd.conf for ln in lines for wd in ln.words if wd.conf is not None]
     conf = sum(confs) / len(confs) if confs else None
     problem = None
@@ -563,6 +596,36 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                           f"low OCR confidence on page {number}", subject)
     return Page(**base, lines=tuple(lines), tables=tuple(tables), engine=engine, mean_conf=conf,  # type: ignore[arg-type]
                 problem=problem)
+
+
+def _failed(exc: EngineError, number: int, base: dict, subject: str | None) -> Page:
+    log.warning("OCR failed on %s page %d: %s", subject, number, exc)
+    return Page(**base, problem=Problem(exc.code, f"第{number}页文字识别失败", f"OCR failed on page {number}: {exc}",
+                                        subject))
+
+
+def _rapid_on_layout(gray: np.ndarray, prep: imaging.Prepared, rot: int, sideways: bool, ctx: ExtractionContext,
+                     deadline: float, threads: int) -> tuple[imaging.Prepared, list[Line]]:
+    """OcrEngine.RAPID_LINES: tesseract's layout analysis finds the lines, RapidOCR's recogniser reads
+    every segment of them. A page whose reading is weak or nearly empty (turned a quarter, unnoticed)
+    is asked of OSD and read again turned; the better reading stays (see _score)."""
+    def read(p: imaging.Prepared) -> list[Line]:
+        if deadline - time.monotonic() <= 0:
+            raise EngineError("timeout", "page time limit reached")
+        return _read_every_segment(p, _tess_lines(tess.layout_words(p.ocr_image, ctx.lang, PSM_PAGE)), threads)
+
+    found = read(prep)
+    words = [w for ln in found for w in ln.words]
+    tries = [90, 270] if sideways else []
+    if not sideways and (len(words) < 5 or _mean(words) < ctx.low_conf):
+        extra = _osd(prep.ocr_image, deadline)
+        tries = [extra] if extra else []
+    for turn in tries:
+        prep2 = imaging.prepare(gray, (rot + turn) % 360)
+        found2 = read(prep2)
+        if _score([w for ln in found2 for w in ln.words]) > _score([w for ln in found for w in ln.words]):
+            prep, found = prep2, found2
+    return prep, found
 
 
 def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared,
