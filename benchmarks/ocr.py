@@ -36,6 +36,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from extractors import serialize
+from extractors.context import OcrSettings
 
 from . import parallel
 from .cer import bag_errors, comparable, edit_distance
@@ -43,7 +44,7 @@ from .engines import BARE_OF, OURS
 from .facts import facts_of, facts_of_text, score
 from .samples import DOC_TYPES, Sample, make_samples
 from .scans import TURNS, VARIANTS, degrade_page
-from .tables import COMPARE_HEADERS, PageResult, compare_rows, fact_rows, render
+from .tables import COMPARE_HEADERS, COST_HEADERS, PageResult, compare_rows, cost_rows, fact_rows, render
 from .worker import Worker
 
 REPO = Path(__file__).resolve().parents[1]
@@ -214,7 +215,8 @@ def report(a: argparse.Namespace, results: list[PageResult], par: dict | None, m
          lambda k: [str(k[0]), k[1]]),
         ("By document type (all settings)", ["engine", "document"], lambda r: (r.doc_type,), lambda k: [k[0]]),
     ]
-    parts = []
+    parts = [f"{h}Cost and facts per second (the default engine is chosen by facts/s)", "",
+             render(COST_HEADERS, cost_rows(results, engines), md), ""]
     for title, heads, key, label in sections:
         parts += [f"{h}{title}", "", render(heads + COMPARE_HEADERS, compare_rows(results, engines, key, label), md), ""]
     heads = ["fact"] + [x for e in engines for x in (f"{e}", f"{BARE_OF[e]}")]
@@ -243,11 +245,13 @@ Columns: CER = character edit distance / true characters, whitespace removed and
 the row's pages (reading order counts; text read from seals, signatures and borders counts as insertions); facts =
 SPEC facts of the document read right (prescreen.accuracy's comparison); s/page = median wall seconds per page on
 one core; time × = our median / the bare engine's median on the same pages; MB = highest peak resident memory of a
-page in the row: ours = worker process peak (VmHWM, reset per page) + its tesseract children's peak (sampled every
-20 ms); tesseract-cli = the tesseract process's peak (same sampling); rapidocr-bare = worker process peak. Bare engines:
-cascade and tesseract are set beside `tesseract FILE stdout -l chi_sim --psm 3` (OMP_THREAD_LIMIT=1); rapidocr
-beside `RapidOCR()(FILE)` (onnxruntime 1 thread, as ours). Facts for a bare engine: its text, as plain lines
-without boxes, given to our fact readers."""
+page in the row: ours = worker process peak (VmHWM, reset per page; tesseract runs in it through its C API) + any
+tesseract children's peak (OSD; sampled every 20 ms); tesseract-cli = the tesseract process's peak (same sampling);
+rapidocr-bare = worker process peak. Bare engines: cascade and tesseract are set beside
+`tesseract FILE stdout -l chi_sim --psm 3` (OMP_THREAD_LIMIT=1); rapidocr and rapid-lines beside `RapidOCR()(FILE)`
+(onnxruntime 1 thread, as ours). Facts for a bare engine: its text, as plain lines without boxes, given to our fact
+readers. Cost table: per page, our seconds / the other runner's on the same page file, median over pages, and the
+ratio of the sums; facts/s = facts right / our summed seconds."""
 
 
 def markdown(a: argparse.Namespace, argv: list[str], body: str, header: dict) -> str:
@@ -293,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         pick = (firsts * a.parallel_pages)[: a.parallel_pages]
         dpi = 200 if 200 in {d for d, _ in a.settings} else a.settings[0][0]
         print(f"multi-page scan: {len(pick)} pages at {dpi} dpi with jobs=1, then jobs=2 …", file=sys.stderr)
-        par = {"load_before": load(), **parallel.measure(pick, dpi, a.seed, "cascade" if "cascade" in a.engines
+        default = OcrSettings().engine.value
+        par = {"load_before": load(), **parallel.measure(pick, dpi, a.seed, default if default in a.engines
                                                            else a.engines[0])}
     keep = Path(a.workdir).resolve() if a.workdir else None
     with nullcontext(str(keep)) if keep else tempfile.TemporaryDirectory(prefix="prescreen-bench-") as tmp:

@@ -36,7 +36,8 @@ def scanned_pdf(samples: list[Sample], dpi: int, seed: int) -> bytes:
     return degrade.image_pdf(jpegs, dpi)
 
 
-def measure(samples: list[Sample], dpi: int, seed: int, engine: str = "cascade", jobs: int = 2) -> dict:
+def measure(samples: list[Sample], dpi: int, seed: int, engine: str | None = None, jobs: int = 2) -> dict:
+    engine = engine or OcrSettings().engine.value  # the default engine unless one is named
     pdf = scanned_pdf(samples, dpi, seed)
     doc = Document("scan.pdf", hashlib.sha256(pdf).hexdigest(), len(pdf), FileType.PDF)
     out: dict = {"pages": len(samples), "dpi": dpi, "engine": engine, "documents": [s.label for s in samples]}

@@ -116,6 +116,42 @@ def fact_rows(results: list[PageResult], engines: list[str]) -> list[list[str]]:
     return rows
 
 
+COST_HEADERS = ["engine", "bare engine", "× bare (median page)", "× bare (summed)", "× tesseract-cli (median page)",
+                "× tesseract-cli (summed)", "facts", "seconds (summed)", "facts/s"]
+
+
+def _page_ratios(results: list[PageResult], runner: str, base: str) -> tuple[float | None, float | None]:
+    """Median over pages of runner/base seconds on the same page, and the ratio of their sums."""
+    def secs(name: str) -> dict[str, float]:
+        return {f"{r.dpi}/{r.variant}/{r.label}": r.seconds for r in results
+                if r.runner == name and r.error is None and r.seconds}
+
+    ours, bare = secs(runner), secs(base)
+    both = sorted(set(ours) & set(bare))
+    if not both:
+        return None, None
+    return (statistics.median(ours[k] / bare[k] for k in both),
+            sum(ours[k] for k in both) / sum(bare[k] for k in both))
+
+
+def cost_rows(results: list[PageResult], engines: list[str]) -> list[list[str]]:
+    """Each engine's time against its bare engine and against bare tesseract, and facts per second."""
+    rows = []
+    for engine in engines:
+        runner = f"ours:{engine}"
+        mine = [r for r in results if r.runner == runner and r.error is None]
+        if not mine:
+            continue
+        own = _page_ratios(results, runner, BARE_OF[engine])
+        cli = _page_ratios(results, runner, "tesseract-cli")
+        right = sum(ok for r in mine for _, ok in r.facts)
+        total = sum(len(r.facts) for r in mine)
+        seconds = sum(r.seconds or 0.0 for r in mine)
+        rows.append([engine, BARE_OF[engine], *(_f(x, ".2f") + ("×" if x is not None else "") for x in (*own, *cli)),
+                     f"{right}/{total}", f"{seconds:.1f}", _f(right / seconds if seconds else None, ".2f")])
+    return rows
+
+
 def render(headers: list[str], rows: list[list[str]], markdown: bool = False) -> str:
     if markdown:
         out = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]

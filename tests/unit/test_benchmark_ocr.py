@@ -15,7 +15,7 @@ from benchmarks.cer import bag_errors, cer, comparable, edit_distance
 from benchmarks.ocr import DEFAULT_SETTINGS, parse_args
 from benchmarks.samples import _recording_text, drawn_text
 from benchmarks.scans import SKEW_DEG, degrade_page
-from benchmarks.tables import PageResult, compare_rows, render, stats
+from benchmarks.tables import PageResult, compare_rows, cost_rows, render, stats
 
 
 def _levenshtein(a: str, b: str) -> int:
@@ -131,6 +131,18 @@ def test_stats_and_comparison_rows() -> None:
     assert rows[0][3:] == ["0.100 (0.050)", "0.200 (0.100)", "1/2", "–", "4.00", "2.00", "2.00×",
                            "300", "300"]
     assert rows[1][2] == "1 (1 failed)" and rows[1][3] == "–"
+
+
+def test_cost_rows_set_each_engine_beside_its_bare_engine_and_bare_tesseract() -> None:
+    right, wrong = ("form applicant.name", True), ("form applicant.uscc", False)
+    results = [_r("tesseract-cli", 2.0, 0), _r("tesseract-cli", 4.0, 0, label="form#2"),
+               _r("rapidocr-bare", 8.0, 0), _r("rapidocr-bare", 8.0, 0, label="form#2"),
+               _r("ours:rapid-lines", 3.0, 0, (right, right)), _r("ours:rapid-lines", 4.0, 0, (right, wrong), label="form#2"),
+               _r("ours:rapid-lines", 9.0, 0, label="form#3")]  # no bare reading of form#3: left out of the ratios
+    (row,) = cost_rows(results, ["rapid-lines"])
+    # × bare: pages 3/8 and 4/8 (median 0.44, sums 7/16); × tesseract-cli: 3/2 and 4/4 (median 1.25, sums 7/6).
+    assert row == ["rapid-lines", "rapidocr-bare", "0.44×", "0.44×", "1.25×", "1.17×", "3/4", "16.0", "0.19"]
+    assert cost_rows(results, ["cascade"]) == []  # no pages of ours: no row
 
 
 def test_render_plain_and_markdown() -> None:
