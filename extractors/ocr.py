@@ -528,7 +528,9 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
         rot, osd_done, sideways = 0, False, False
         binary = imaging.binarize(gray)
         ratio = imaging.column_row_ratio(binary)
-        if ratio > imaging.VERTICAL_RATIO:
+        if ratio > imaging.VERTICAL_RATIO and ctx.engine is OcrEngine.RAPID_LINES:
+            rot = 90  # a quarter turn either way: RapidOCR's direction classifier tells which, below (no OSD)
+        elif ratio > imaging.VERTICAL_RATIO:
             turn = _osd(gray, deadline)
             rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
@@ -539,7 +541,8 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
             engine = tess.engine_name(ctx.lang)
             prep = imaging.prepare(gray, rot, binary=binary)
             if ctx.engine is not OcrEngine.TESSERACT and not osd_done and looks_upside_down(prep, threads):
-                prep, rot = imaging.half_turn(prep), 180  # spares tesseract a reading of it upside down, and OSD
+                # spares tesseract a reading of it upside down, and OSD
+                prep, rot = imaging.half_turn(prep), (rot + 180) % 360
             if ctx.engine is OcrEngine.RAPID_LINES:
                 prep, found = _rapid_on_layout(gray, prep, rot, sideways, ctx, deadline, threads)
                 engine = f"{rapid.engine_name()} on the lines of {engine}'s layout"

@@ -53,7 +53,7 @@ def test_cells_and_tick_boxes(page: Page) -> None:
     assert line.text.replace(" ", "") == "申请类别□入库培育☑认定"
 
 
-@pytest.mark.parametrize("turn", [180, 90])
+@pytest.mark.parametrize("turn", [180, 90, 270])
 def test_turned_page_is_read_upright(image: Image.Image, turn: int) -> None:
     turned = _page(jpeg(image.rotate(turn, expand=True)), engine=OcrEngine.RAPID_LINES)
     assert NAME in turned.text and USCC in turned.text
