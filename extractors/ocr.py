@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "21"
+OCR_PIPELINE_VERSION = "22"
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ class Segment(NamedTuple):
     junk: bool = False  # only low-confidence words, off the line: maybe the edge of a neighbour's text
 
 
-def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
+def _segments(words: list[Word], prep: imaging.Prepared, by_overlap: bool = False) -> list[Segment]:
     """Cut a tesseract line into runs of ink split at wide gaps and vertical rules (one run per cell).
 
     Boxes come from the ink of the line-free binary image, not from tesseract's word boxes, which
@@ -135,6 +135,8 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
     "小" that tesseract skipped) come back with no words, when at least ORPHAN_MIN_WIDTH wide.
     Runs a word overlaps by more than a third of a character besides its own are `spanned`:
     tesseract read across a cell border ("3小信息咨询2"), and each such run is re-read alone.
+    `by_overlap` (words of layout analysis, coarse: one may cover a whole title): a word joins every run
+    it overlaps so, and nothing is `spanned`.
     """
     boxes = [w.bbox for w in words if w.bbox]
     h, w = prep.ocr_image.shape[:2]
@@ -162,7 +164,11 @@ def _segments(words: list[Word], prep: imaging.Prepared) -> list[Segment]:
         cx = (wd.bbox.x0 + wd.bbox.x1) / 2
         owned[min(range(len(runs)), key=lambda k: max(runs[k][0] - cx, cx - runs[k][1], 0.0))].append(wd)
         touched = [k for k, (a, b) in enumerate(runs) if min(b, wd.bbox.x1) - max(a, wd.bbox.x0) > SPAN_OVERLAP * ch]
-        if len(touched) > 1:
+        if by_overlap:
+            for k in touched:
+                if wd not in owned[k]:
+                    owned[k].append(wd)
+        elif len(touched) > 1:
             for k in touched:
                 spanned[k] = True
     out = []
@@ -260,13 +266,8 @@ def _loses_valid_code(before: str, after: str) -> bool:
 
 
 def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionContext, deadline: float,
-             threads: int, every: bool = False) -> tuple[list[Line], int]:
-    """Re-read doubtful segments with RapidOCR; returns the lines and how many lines changed.
-
-    `every`: the words are the layout's, without text (OcrEngine.RAPID_LINES): every segment is read,
-    and a segment RapidOCR reads as nothing is dropped."""
-    if every:
-        return _read_every_segment(prep, lines, threads), len(lines)
+             threads: int) -> tuple[list[Line], int]:
+    """Re-read doubtful segments with RapidOCR; returns the lines and how many lines changed."""
     unchanged = [make_line(ws) for ws in lines]
     segs = [_segments(ws, prep) for ws in lines]
     todo = [(i, k) for i, ss in enumerate(segs) for k, sg in enumerate(ss)
@@ -309,21 +310,92 @@ def _cascade(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionCon
             for i, ss in enumerate(segs)], len(changed)
 
 
-def _read_every_segment(prep: imaging.Prepared, lines: list[list[Word]], threads: int) -> list[Line]:
+def _read_every_segment(prep: imaging.Prepared, lines: list[list[Word]], ctx: ExtractionContext, deadline: float,
+                        threads: int) -> list[Line]:
     """RapidOCR's recogniser on every segment of the layout's lines (see _segments): one word per segment,
-    with its score as confidence. Ink no layout word covered is kept only as _orphan_text allows."""
-    segs = [_segments(ws, prep) for ws in lines]
+    with its score as confidence. Ink no layout word covered is kept only as _orphan_text allows.
+    A segment with an empty bracket is read by tesseract too (see _bracket_ticks)."""
+    segs = [_segments(ws, prep, by_overlap=True) for ws in lines]
     todo = [(i, sg) for i, ss in enumerate(segs) for sg in ss]
     if not todo:
         return []
-    read = rapid.recognize_lines(prep.clean_gray, [_crop_box(sg.box, prep) for _, sg in todo], threads,
-                                 pad=round(PAD * prep.char_h))
+    crops = [_crop_box(sg.box, prep) for _, sg in todo]
+    read = rapid.recognize_lines(prep.clean_gray, crops, threads, pad=round(PAD * prep.char_h))
     by_line: list[list[Word]] = [[] for _ in lines]
-    for (i, sg), (raw, score) in zip(todo, read, strict=True):
+    for (i, sg), crop, (raw, score) in zip(todo, crops, read, strict=True):
         text = normalize_text(raw)
+        if score < lost_lines.MIN_SCORE and sg.box.x1 - sg.box.x0 <= GLYPH_MAX_WIDTH * prep.char_h:
+            text, score = _lone_glyph(prep, sg.box, text, score, ctx.lang, deadline)
+        elif _EMPTY_BRACKETS.search(text) or _box_glyphs(text):
+            text, score = _tesseract_ticks(prep, crop, text, score, ctx.lang, deadline)
         if text and (sg.words or _orphan_text(text, score, "")):
             by_line[i].append(Word(text, sg.box, round(score, 4)))
     return [make_line(ws) for ws in by_line if ws]
+
+
+# An option's bracket with nothing in it, "信息咨询()", or half of one, "信息化应用)" and "市场拓展(" at the
+# end: RapidOCR's reading of "(√)" as often as of "( )".
+_EMPTY_BRACKETS = re.compile(r"[(（〈《\[【]\s*[)）\]】]|^[^(（〈《\[【]*[\u4e00-\u9fff][)）\]】]|[(（〈《\[【]\s*$")
+
+
+def _lone_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, lang: str,
+                deadline: float) -> tuple[str, float]:
+    """A one-glyph segment RapidOCR is unsure of (a 序号 "1" read as "■" at 0.38): confirmed by tesseract
+    as in lost table lines (_confirm_glyph), or replaced by tesseract's digit where tesseract is surer."""
+    text2, score2 = _confirm_glyph(prep, box, text, score, lang, deadline)
+    if (text2, score2) != (text, score):
+        return text2, score2
+    x0, y0, x1, y1 = int(box.x0), int(box.y0), int(box.x1) + 1, int(box.y1) + 1
+    got = _tess_crop(prep, (x0, y0, x1, y1), PSM_CHAR, lang, min(2.0, deadline - time.monotonic()))
+    if got and len(got) == 1 and normalize_text(got[0].text).strip().isdigit() and got[0].conf > score:
+        return normalize_text(got[0].text).strip(), got[0].conf
+    return text, score
+
+
+def _box_glyphs(text: str) -> bool:
+    """A row of tick boxes RapidOCR read some of as text ("信息咨询口技术创新口人才培训"): a box glyph,
+    or 口 twice (one 口 is a word's: 出口, 人口)."""
+    return any(c in "□☐☑■" for c in text) or text.count("口") >= 2
+
+
+def _tesseract_ticks(prep: imaging.Prepared, crop: tuple[int, int, int, int], text: str, score: float, lang: str,
+                     deadline: float) -> tuple[str, float]:
+    """A segment of options RapidOCR may have read without their ticks, read by tesseract too, as the
+    cascade does: tesseract's box glyphs put back where they stood (keep_checkboxes, with RapidOCR's
+    confidence), or, where RapidOCR read a bracket empty and tesseract saw a mark in it ("(V )", the only
+    trace of a √ RapidOCR drops), the mark put into RapidOCR's text (transplant_marks) with the lower of
+    the two engines' confidences."""
+    got = _tess_crop(prep, crop, PSM_LINE, lang, min(5.0, deadline - time.monotonic()))
+    if not got:
+        return text, score
+    tess_text = normalize_text("".join(w.text for w in got))
+    marked = transplant_marks(text, tess_text)
+    if marked is not None:
+        return marked, min(score, sum(w.conf for w in got) / len(got))
+    if _box_glyphs(text) or any(c in CHECKBOX_GLYPHS for c in tess_text):
+        return keep_checkboxes(tess_text, text) or text, score
+    return text, score
+
+
+_BRACKET_GROUP = re.compile(r"[(（〈《\[【][^\u4e00-\u9fff()（）〈《\[【\]】]{0,3}[)）\]】]?|[)）\]】]")
+
+
+def transplant_marks(rapid_text: str, tess_text: str) -> str | None:
+    """RapidOCR's text with the ticks tesseract read in its brackets: None when tesseract saw no more marks,
+    or when the two texts do not hold the same number of bracket groups (then which option is whose is unknown).
+
+    A group is a bracket pair with up to three non-CJK characters inside, or half of one; RapidOCR's empty
+    group k becomes "(√)" where tesseract's group k holds a mark."""
+    ours, theirs = list(_BRACKET_GROUP.finditer(rapid_text)), list(_BRACKET_GROUP.finditer(tess_text))
+    if len(ours) != len(theirs) or _bracket_marks(tess_text) <= _bracket_marks(rapid_text):
+        return None
+    out, at = [], 0
+    for mine, other in zip(ours, theirs, strict=True):
+        out.append(rapid_text[at:mine.start()])
+        marked = _bracket_marks(other.group()) and not _bracket_marks(mine.group())
+        out.append("(√)" if marked else mine.group())
+        at = mine.end()
+    return "".join(out) + rapid_text[at:]
 
 
 # --- lines tesseract dropped inside table cells (extractors.lost_lines) ---------------------
@@ -528,9 +600,7 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
         rot, osd_done, sideways = 0, False, False
         binary = imaging.binarize(gray)
         ratio = imaging.column_row_ratio(binary)
-        if ratio > imaging.VERTICAL_RATIO and ctx.engine is OcrEngine.RAPID_LINES:
-            rot = 90  # a quarter turn either way: RapidOCR's direction classifier tells which, below (no OSD)
-        elif ratio > imaging.VERTICAL_RATIO:
+        if ratio > imaging.VERTICAL_RATIO:  # photos of upright pages come here too: only OSD can tell
             turn = _osd(gray, deadline)
             rot, osd_done, sideways = turn or 0, True, turn is None
         if ctx.engine is OcrEngine.RAPIDOCR:
@@ -615,7 +685,8 @@ def _rapid_on_layout(gray: np.ndarray, prep: imaging.Prepared, rot: int, sideway
     def read(p: imaging.Prepared) -> list[Line]:
         if deadline - time.monotonic() <= 0:
             raise EngineError("timeout", "page time limit reached")
-        return _read_every_segment(p, _tess_lines(tess.layout_words(p.ocr_image, ctx.lang, PSM_PAGE)), threads)
+        return _read_every_segment(p, _tess_lines(tess.layout_words(p.ocr_image, ctx.lang, PSM_PAGE)), ctx, deadline,
+                                   threads)
 
     found = read(prep)
     words = [w for ln in found for w in ln.words]

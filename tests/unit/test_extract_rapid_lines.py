@@ -73,3 +73,29 @@ def test_blank_page_is_low_confidence_not_a_failure() -> None:
     (p,) = r.pages
     assert not p.lines
     assert p.problem is not None and p.problem.code == "low_confidence"
+
+
+@pytest.mark.parametrize(
+    ("rapid", "tess", "expected"),
+    [
+        # RapidOCR drops the √ of "(√)"; tesseract's "(V )"/"〈Y )" marks go into RapidOCR's own text.
+        ("管理咨询()质量管理()创业辅导()信息化应用)", "管理咨询()质量管理()创业和辅导〈Y )信息化应用(V )",
+         "管理咨询()质量管理()创业辅导(√)信息化应用(√)"),
+        ("信息咨询()人才培训()", "信息咨询(V)人才培训( )", "信息咨询(√)人才培训()"),
+        ("信息咨询()人才培训()", "信息咨询()人才培训()", None),  # tesseract saw no mark either
+        ("信息咨询()人才培训()", "信息咨询(V)人才培训", None),  # groups do not pair up: whose tick is unknown
+        ("信息咨询(√)人才培训()", "信息咨询(V)人才培训()", None),  # RapidOCR already has every mark
+    ],
+)
+def test_transplant_marks(rapid: str, tess: str, expected: str | None) -> None:
+    from extractors.ocr import transplant_marks
+
+    assert transplant_marks(rapid, tess) == expected
+
+
+@pytest.mark.parametrize(("text", "doubtful"), [("信息咨询()", True), ("信息化应用)", True), ("市场拓展(", True),
+                                                 ("乙方(盖章):", False), ("(第1页)", False), ("人才培训(V)", False)])
+def test_which_segments_tesseract_reads_again(text: str, doubtful: bool) -> None:
+    from extractors.ocr import _EMPTY_BRACKETS
+
+    assert bool(_EMPTY_BRACKETS.search(text)) is doubtful
