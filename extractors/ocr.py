@@ -74,7 +74,7 @@ UPSIDE_DOWN_SHARE = 0.6  # RapidOCR path: above this share of lines turned 180°
 GLYPH_MAX_WIDTH = 1.2  # character heights: a lost table line this narrow is one glyph (see _confirm_glyph)
 PSM_CHAR = 10  # tesseract: the image is one character
 PSM_LINE = 7  # tesseract: the image is one line of text
-DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨"}  # RapidOCR's readings of a lone digit, by its shape
+DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨■"}  # RapidOCR's readings of a lone digit, by its shape
 LOST_MARGIN = 0.06  # character heights of real pixels above and below a lost table line in its crop
 CASCADE_MIN_LEFT_S = 3.0  # do not start re-reading with less time than this before the deadline
 # Checkbox glyphs as tesseract reads ☑/□ (RapidOCR drops them): kept from tesseract's text.
@@ -340,16 +340,10 @@ _EMPTY_BRACKETS = re.compile(r"[(（〈《\[【]\s*[)）\]】]|^[^(（〈《\[�
 
 def _lone_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, lang: str,
                 deadline: float) -> tuple[str, float]:
-    """A one-glyph segment RapidOCR is unsure of (a 序号 "1" read as "■" at 0.38): confirmed by tesseract
-    as in lost table lines (_confirm_glyph), or replaced by tesseract's digit where tesseract is surer."""
-    text2, score2 = _confirm_glyph(prep, box, text, score, lang, deadline)
-    if (text2, score2) != (text, score):
-        return text2, score2
-    x0, y0, x1, y1 = int(box.x0), int(box.y0), int(box.x1) + 1, int(box.y1) + 1
-    got = _tess_crop(prep, (x0, y0, x1, y1), PSM_CHAR, lang, min(2.0, deadline - time.monotonic()))
-    if got and len(got) == 1 and normalize_text(got[0].text).strip().isdigit() and got[0].conf > score:
-        return normalize_text(got[0].text).strip(), got[0].conf
-    return text, score
+    """A one-glyph segment RapidOCR is unsure of (a 序号 "1" read as "■" at 0.38): confirmed, or its digit
+    taken, by tesseract's single-character reading as in lost table lines (_confirm_glyph). Tesseract alone
+    never decides: a sliver of a frame beside a wrapped address is a sure "1" to it."""
+    return _confirm_glyph(prep, box, text, score, lang, deadline)
 
 
 def _box_glyphs(text: str) -> bool:
