@@ -10,13 +10,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class OcrEngine(str, Enum):
-    """Which engine reads scanned pages."""
+    """Which engine reads scanned pages (docs/ocr.md; the default chosen by facts right per second,
+    docs/ocr-benchmark.md)."""
 
+    # Tesseract's layout analysis finds the lines (no recognition), RapidOCR's recogniser reads them all.
+    RAPID_LINES = "rapid-lines"
     CASCADE = "cascade"  # tesseract for layout and text; RapidOCR re-reads low-confidence lines
     TESSERACT = "tesseract"
     RAPIDOCR = "rapidocr"  # RapidOCR detection + recognition on the whole page (slow on CPU)
-    # Tesseract's layout analysis finds the lines (no recognition), RapidOCR's recogniser reads them all.
-    RAPID_LINES = "rapid-lines"
 
 
 class OcrSettings(BaseSettings):
@@ -31,7 +32,7 @@ class OcrSettings(BaseSettings):
     # A text-layer page with fewer real characters than this is OCRed instead.
     min_text_chars: int = Field(20, ge=0)
     low_conf: float = Field(0.6, ge=0, le=1)
-    engine: OcrEngine = OcrEngine.CASCADE
+    engine: OcrEngine = OcrEngine.RAPID_LINES
     # Cascade: a tesseract line whose least confident word is below this is re-read by RapidOCR.
     cascade_conf: float = Field(0.90, ge=0, le=1)
     max_pdf_pages: int = Field(200, gt=0)
@@ -48,7 +49,7 @@ class ExtractionContext:
     page_timeout_s: float = 120
     min_text_chars: int = 20
     low_conf: float = 0.6
-    engine: OcrEngine = OcrEngine.CASCADE
+    engine: OcrEngine = OcrEngine.RAPID_LINES
     cascade_conf: float = 0.90
     max_pdf_pages: int = 200
     max_image_pixels: int = 60_000_000

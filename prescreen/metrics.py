@@ -6,8 +6,8 @@
     prescreen_pages_extracted_total{source} pages of fresh extractions (cache hits are not counted), by
                                             source (ocr, text_layer, docx, xlsx); pages/s = rate(...)
     prescreen_ocr_page_seconds{engine}      histogram of the OCR time of one page, observed where a page is
-                                            OCR'd in a worker (prescreen/ocr_batches.py); engine: cascade,
-                                            tesseract or rapidocr (PRESCREEN_OCR_ENGINE)
+                                            OCR'd in a worker (prescreen/ocr_batches.py); engine: rapid-lines,
+                                            cascade, tesseract or rapidocr (PRESCREEN_OCR_ENGINE)
     prescreen_queue_depth{queue}            messages waiting in the broker, read at scrape time
     prescreen_broker_up                     1 when the broker answered that scrape
 
@@ -56,7 +56,7 @@ TASKS_FAILED = Counter("prescreen_tasks_failed", "Celery tasks that failed after
 TASKS_RETRIED = Counter("prescreen_tasks_retried", "Celery task retries scheduled, by task name", ["task"])
 PAGES_EXTRACTED = Counter("prescreen_pages_extracted", "Pages of fresh document extractions, by page source",
                           ["source"])
-# A clean 300-dpi scan takes 2-4 s a page on one core with the cascade; dense tables and photos up to the 120 s limit.
+# A clean 300-dpi scan takes 2-4 s a page on one core with the default engine; dense tables and photos up to the 120 s limit.
 OCR_PAGE_SECONDS = Histogram("prescreen_ocr_page_seconds", "OCR time of one page in a worker, by OCR engine",
                              ["engine"], buckets=(0.5, 1, 2, 3, 5, 8, 13, 20, 30, 45, 60, 90, 120))
 

@@ -180,7 +180,7 @@ def test_the_workers_metrics_count_tasks_pages_and_ocr_seconds(runs: dict[tuple[
     assert [tasks(n) for n in ("process_package", "ocr_page_batch", "join_document", "finish_package")] == [1, 2, 1, 1]
     assert tasks("extract_document") == 0  # replaced (Ignore): neither a success nor a failure
     assert values[("prescreen_pages_extracted_total", (("source", "ocr"),))] == 4
-    engine = (("engine", "cascade"),)  # the default
+    engine = (("engine", "rapid-lines"),)  # the default
     assert values[("prescreen_ocr_page_seconds_count", engine)] == 4
     assert values[("prescreen_ocr_page_seconds_sum", engine)] > 1.0  # four real pages of OCR
     assert not any(name == "prescreen_tasks_failed_total" for name, _ in values)
