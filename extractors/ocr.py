@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "22"
+OCR_PIPELINE_VERSION = "23"
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ SEAL_CROSSED_CONF = 0.5  # ... so its confidence is capped below the review thre
 UPSIDE_DOWN_SHARE = 0.6  # RapidOCR path: above this share of lines turned 180° by its classifier, the page is
 # prepared again the right way up (see _rapid_lines)
 GLYPH_MAX_WIDTH = 1.2  # character heights: a lost table line this narrow is one glyph (see _confirm_glyph)
+DIGIT_MIN_WIDTH = 0.2  # character heights: narrower ink is no digit (a frame's sliver), see _lone_glyph ...
+DIGIT_SURE = 0.9  # ... which takes tesseract's digit from this confidence
 PSM_CHAR = 10  # tesseract: the image is one character
 PSM_LINE = 7  # tesseract: the image is one line of text
 DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨■"}  # RapidOCR's readings of a lone digit, by its shape
@@ -340,10 +342,13 @@ _EMPTY_BRACKETS = re.compile(r"[(（〈《\[【]\s*[)）\]】]|^[^(（〈《\[�
 
 def _lone_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, lang: str,
                 deadline: float) -> tuple[str, float]:
-    """A one-glyph segment RapidOCR is unsure of (a 序号 "1" read as "■" at 0.38): confirmed, or its digit
-    taken, by tesseract's single-character reading as in lost table lines (_confirm_glyph). Tesseract alone
-    never decides: a sliver of a frame beside a wrapped address is a sure "1" to it."""
-    return _confirm_glyph(prep, box, text, score, lang, deadline)
+    """A one-glyph segment RapidOCR is unsure of: a 序号 digit, which RapidOCR reads badly alone at 150 dpi
+    ("1" as "凰" at 0.21, "0" as "。" at 0.29, "1" as nothing) and tesseract's single-character mode well
+    (0.92-0.96). Confirmed or its lookalike digit taken as in lost table lines (_confirm_glyph), or replaced
+    by a digit tesseract is sure of in a segment wide enough to be one: a frame's sliver beside an address
+    is a sure "1" to tesseract too."""
+    wide = box.x1 - box.x0 >= DIGIT_MIN_WIDTH * prep.char_h
+    return _confirm_glyph(prep, box, text, score, lang, deadline, take_sure_digit=wide)
 
 
 def _box_glyphs(text: str) -> bool:
@@ -425,13 +430,14 @@ def _mend_table_cells(prep: imaging.Prepared, lines: list[Line], ruled: list[Rul
 
 
 def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, lang: str,
-                   deadline: float) -> tuple[str, float]:
+                   deadline: float, take_sure_digit: bool = False) -> tuple[str, float]:
     """A lone glyph RapidOCR is unsure of ("2" of a wrapped 序号 12 at 0.5) is read by tesseract as one
-    character too; where both engines read the same, that agreement is the confidence."""
+    character too; where both engines read the same, that agreement is the confidence.
+    `take_sure_digit`: a digit tesseract reads from DIGIT_SURE replaces whatever RapidOCR read (or nothing)."""
     if score >= lost_lines.MIN_SCORE or box.x1 - box.x0 > GLYPH_MAX_WIDTH * prep.char_h:
         return text, score
     glyph = normalize_text(text).strip()
-    if len(glyph) != 1:
+    if len(glyph) != 1 and not take_sure_digit:
         return text, score
     got = _tess_crop(prep, (int(box.x0), int(box.y0), int(box.x1) + 1, int(box.y1) + 1), PSM_CHAR, lang,
                      min(2.0, deadline - time.monotonic()))
@@ -440,7 +446,9 @@ def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, l
     tess_glyph = normalize_text(got[0].text).strip()
     if tess_glyph == glyph:
         return text, max(score, got[0].conf)
-    if glyph in DIGIT_LOOKALIKES.get(tess_glyph, ""):  # RapidOCR reads a lone 0 as ○
+    if glyph and glyph in DIGIT_LOOKALIKES.get(tess_glyph, ""):  # RapidOCR reads a lone 0 as ○
+        return tess_glyph, got[0].conf
+    if take_sure_digit and len(tess_glyph) == 1 and tess_glyph.isdigit() and got[0].conf >= DIGIT_SURE:
         return tess_glyph, got[0].conf
     return text, score
 

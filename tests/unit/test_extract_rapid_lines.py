@@ -99,3 +99,45 @@ def test_which_segments_tesseract_reads_again(text: str, doubtful: bool) -> None
     from extractors.ocr import _EMPTY_BRACKETS
 
     assert bool(_EMPTY_BRACKETS.search(text)) is doubtful
+
+
+def _glyph_page(draw: str) -> tuple[object, object]:
+    """A prepared page of four list rows, 序号 before each name, and the box of row 3's 序号 ink: the
+    digit "3", or a frame's sliver (two pixels wide) in its place."""
+    from PIL import ImageDraw, ImageFont
+
+    from extractors import imaging
+    from extractors.models import BBox
+    from tests.unit.test_extract_fixtures import FONT_PATH
+
+    im = Image.new("L", (900, 300), 255)
+    dr = ImageDraw.Draw(im)
+    font = ImageFont.truetype(FONT_PATH, 24)
+    for k in range(4):
+        dr.text((200, 30 + 60 * k), "宁波润达食品股份有限公司", font=font, fill=0)
+        if k != 2 or draw == "digit":
+            dr.text((60, 30 + 60 * k), str(k + 1), font=font, fill=0)
+        else:
+            dr.rectangle((60, 28 + 60 * k, 61, 58 + 60 * k), fill=0)
+    prep = imaging.prepare(np.asarray(im))
+    y0 = 140
+    band = prep.ocr_image[y0:y0 + 55, 40:150] < 128
+    xs, ys = np.flatnonzero(band.any(axis=0)) + 40, np.flatnonzero(band.any(axis=1)) + y0
+    return prep, BBox(float(xs[0]), float(ys[0]), float(xs[-1] + 1), float(ys[-1] + 1))
+
+
+def test_a_lone_digit_rapidocr_misreads_is_tesseracts() -> None:
+    from extractors.ocr import _lone_glyph
+
+    prep, box = _glyph_page("digit")
+    assert _lone_glyph(prep, box, "凰", 0.21, "chi_sim", deadline=1e12)[0] == "3"
+    assert _lone_glyph(prep, box, "", 0.0, "chi_sim", deadline=1e12)[0] == "3"  # RapidOCR read nothing
+    assert _lone_glyph(prep, box, "3", 0.5, "chi_sim", deadline=1e12)[1] > 0.9  # both agree: tesseract's confidence
+
+
+def test_a_frames_sliver_stays_what_rapidocr_read() -> None:
+    from extractors.ocr import _lone_glyph
+
+    prep, box = _glyph_page("sliver")
+    assert box.x1 - box.x0 < 0.2 * prep.char_h
+    assert _lone_glyph(prep, box, "口", 0.55, "chi_sim", deadline=1e12) == ("口", 0.55)
