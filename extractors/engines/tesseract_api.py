@@ -41,6 +41,7 @@ _SIGNATURES = {
     "TessBaseAPIAnalyseLayout": (_P, [_P]),
     "TessBaseAPIGetIterator": (_P, [_P]),
     "TessBaseAPIClear": (None, [_P]),
+    "TessBaseAPISetVariable": (ctypes.c_int, [_P, ctypes.c_char_p, ctypes.c_char_p]),
     "TessResultIteratorGetPageIterator": (_P, [_P]),
     "TessResultIteratorGetUTF8Text": (_P, [_P, ctypes.c_int]),
     "TessResultIteratorConfidence": (ctypes.c_float, [_P, ctypes.c_int]),
@@ -83,6 +84,9 @@ class TessApi:
         if lib.TessBaseAPIInit3(self._api, None, lang.encode()) != 0:
             lib.TessBaseAPIDelete(self._api)
             raise EngineError("ocr_unavailable", f"tesseract could not load language {lang!r}")
+        # Its diagnostics ("Image too small to scale!!", "Mean= 0.00") went to the CLI's stderr, which
+        # pytesseract swallowed; in-process they would land in ours, and in officers' terminals.
+        lib.TessBaseAPISetVariable(self._api, b"debug_file", os.devnull.encode())
 
     def _set(self, img: np.ndarray, psm: int) -> np.ndarray:
         if img.ndim != 2 or img.dtype != np.uint8:

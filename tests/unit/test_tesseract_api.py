@@ -87,3 +87,13 @@ def test_without_the_library_the_cli_reads(page: np.ndarray, monkeypatch: pytest
     words = tess.image_to_words(page[: page.shape[0] // 4], "chi_sim", 6, 60)
     laid = tess.layout_words(page[: page.shape[0] // 4], "chi_sim", 6)
     assert words and laid and all(w.text == "" for w in laid)
+
+
+def test_diagnostics_stay_out_of_our_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    # A sliver too small to scale makes tesseract print "Image too small to scale!!" (the CLI's stderr,
+    # which pytesseract swallowed); in-process it must not reach the officer's terminal.
+    sliver = np.full((48, 2), 255, np.uint8)
+    sliver[10:30, 0] = 0
+    tess.image_to_words(sliver, "chi_sim", 7, 5)
+    tess.image_to_words(np.full((60, 60), 255, np.uint8), "chi_sim", 10, 5)
+    assert capfd.readouterr().err == ""
