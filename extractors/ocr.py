@@ -316,7 +316,8 @@ def _read_every_segment(prep: imaging.Prepared, lines: list[list[Word]], ctx: Ex
                         threads: int) -> list[Line]:
     """RapidOCR's recogniser on every segment of the layout's lines (see _segments): one word per segment,
     with its score as confidence. Ink no layout word covered is kept only as _orphan_text allows.
-    A segment with an empty bracket is read by tesseract too (see _bracket_ticks)."""
+    Tesseract reads a segment too where RapidOCR alone loses what it holds: a lone glyph (_lone_glyph),
+    option ticks (_tesseract_ticks)."""
     segs = [_segments(ws, prep, by_overlap=True) for ws in lines]
     todo = [(i, sg) for i, ss in enumerate(segs) for sg in ss]
     if not todo:
@@ -616,8 +617,15 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                 # spares tesseract a reading of it upside down, and OSD
                 prep, rot = imaging.half_turn(prep), (rot + 180) % 360
             if ctx.engine is OcrEngine.RAPID_LINES:
-                prep, found = _rapid_on_layout(gray, prep, rot, sideways, ctx, deadline, threads)
-                engine = f"{rapid.engine_name()} on the lines of {engine}'s layout"
+                try:
+                    prep, found = _rapid_on_layout(gray, prep, rot, sideways, ctx, deadline, threads)
+                    engine = f"{rapid.engine_name()} on the lines of {engine}'s layout"
+                except EngineError as exc:
+                    if exc.code == "timeout":
+                        raise
+                    log.warning("RapidOCR unusable (%s); tesseract reads the page alone", exc)
+                    found = [make_line(ws) for ws in _tess_lines(_words(prep.ocr_image, ctx, deadline))]
+                    engine += " (RapidOCR unusable)"
                 return _finish(prep, found, engine, ctx, deadline, threads, number, base, subject)
             tw = _words(prep.ocr_image, ctx, deadline)
             tries: list[int] = []

@@ -141,3 +141,16 @@ def test_a_frames_sliver_stays_what_rapidocr_read() -> None:
     prep, box = _glyph_page("sliver")
     assert box.x1 - box.x0 < 0.2 * prep.char_h
     assert _lone_glyph(prep, box, "口", 0.55, "chi_sim", deadline=1e12) == ("口", 0.55)
+
+
+def test_without_rapidocr_tesseract_reads_the_page(image: Image.Image, monkeypatch: pytest.MonkeyPatch) -> None:
+    from extractors.engines import EngineError
+
+    def broken(*_a: object, **_k: object) -> None:
+        raise EngineError("ocr_unavailable", "RapidOCR cannot start: no model")
+
+    monkeypatch.setattr(rapidocr, "recognize_lines", broken)
+    monkeypatch.setattr(rapidocr, "text_directions", broken)
+    page = _page(jpeg(image), engine=OcrEngine.RAPID_LINES)
+    assert page.engine is not None and "RapidOCR unusable" in page.engine and page.engine.startswith("tesseract")
+    assert "申请" in page.text and page.lines
