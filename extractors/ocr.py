@@ -73,7 +73,10 @@ UPSIDE_DOWN_SHARE = 0.6  # RapidOCR path: above this share of lines turned 180°
 # prepared again the right way up (see _rapid_lines)
 GLYPH_MAX_WIDTH = 1.2  # character heights: a lost table line this narrow is one glyph (see _confirm_glyph)
 DIGIT_MIN_WIDTH = 0.2  # character heights: narrower ink is no digit (a frame's sliver), see _lone_glyph ...
-DIGIT_SURE = 0.9  # ... which takes tesseract's digit from this confidence
+DIGIT_SURE = 0.9  # ... which takes tesseract's digit (or bracket) from this confidence
+# What tesseract reads alone better than RapidOCR does: digits, and the brackets of options (")" read "』" at 0.3
+# by RapidOCR made "信息咨询(』" a ticked box).
+SURE_GLYPHS = frozenset("0123456789()[]")
 PSM_CHAR = 10  # tesseract: the image is one character
 PSM_LINE = 7  # tesseract: the image is one line of text
 DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨■"}  # RapidOCR's readings of a lone digit, by its shape
@@ -434,7 +437,8 @@ def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, l
                    deadline: float, take_sure_digit: bool = False) -> tuple[str, float]:
     """A lone glyph RapidOCR is unsure of ("2" of a wrapped 序号 12 at 0.5) is read by tesseract as one
     character too; where both engines read the same, that agreement is the confidence.
-    `take_sure_digit`: a digit tesseract reads from DIGIT_SURE replaces whatever RapidOCR read (or nothing)."""
+    `take_sure_digit`: a digit or bracket (SURE_GLYPHS) tesseract reads from DIGIT_SURE replaces whatever
+    RapidOCR read (or nothing)."""
     if score >= lost_lines.MIN_SCORE or box.x1 - box.x0 > GLYPH_MAX_WIDTH * prep.char_h:
         return text, score
     glyph = normalize_text(text).strip()
@@ -449,7 +453,7 @@ def _confirm_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, l
         return text, max(score, got[0].conf)
     if glyph and glyph in DIGIT_LOOKALIKES.get(tess_glyph, ""):  # RapidOCR reads a lone 0 as ○
         return tess_glyph, got[0].conf
-    if take_sure_digit and len(tess_glyph) == 1 and tess_glyph.isdigit() and got[0].conf >= DIGIT_SURE:
+    if take_sure_digit and len(tess_glyph) == 1 and tess_glyph in SURE_GLYPHS and got[0].conf >= DIGIT_SURE:
         return tess_glyph, got[0].conf
     return text, score
 

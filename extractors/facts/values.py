@@ -62,7 +62,7 @@ def person_name(value: str) -> tuple[str, int] | None:
     return name, value.find(name[0])
 
 
-_OPEN, _CLOSE = "[【(（〈《", "]】)）〉》"  # 〈《 are OCR's readings of a bracket too
+_OPEN, _CLOSE = "[【(（〈《", "]】)）〉》』」"  # 〈《』」 are OCR's readings of a bracket too
 
 
 def _mark(s: str) -> str | None:

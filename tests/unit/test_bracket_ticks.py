@@ -50,6 +50,8 @@ def test_a_tick_tesseract_saw_inside_brackets_survives_the_cascade() -> None:
     ("申请类别□入库培育 ☑认定", ["认定"]),  # boxes before their options
     ("申请类别入库培育 √认定", ["认定"]),  # a bare tick before its option
     ("服务类别【√】信息咨询【】技术创新", ["信息咨询"]),  # bracket boxes before their options
+    # RapidOCR read an empty "( )"'s ")" as "』" (seed 7 P0017): a bracket's other half, not a tick
+    ("服务类别:信息咨询(』技术创新(√)人才培训( )市场拓展( )", ["技术创新"]),
 ])
 def test_which_side_of_its_option_a_mark_stands(row: str, ticked: list[str]) -> None:
     from extractors.facts.values import checked_options
