@@ -185,10 +185,12 @@ def _partners(agreements: list[Agreement], day: date) -> Fact:
     note = f"协议{len(agreements)}份，于申请日有效{len(valid)}家"
     # What a misreading could hide: an agreement judged ended (or not begun) on weak words, or two
     # counterparties merged on weakly read names. Weak dates of counted agreements can only lower the count.
-    excluded = [e for a in agreements if a.valid_on(day) is False for e in a.evidence]
+    ended = [a for a in agreements if a.valid_on(day) is False]
+    excluded = [e for a in ended for e in a.evidence]
     return Fact("service.partner_institutions", len(valid), ev, _min_conf(ev), note,
                 {"agreements": len(agreements), "valid": len(valid), "term_unknown": unknown,
-                 "excluded_conf": _min_conf(excluded), "counted_names_conf": _min_conf(a.evidence[0] for a in valid.values())})
+                 "excluded_conf": _min_conf(excluded), "excluded_confs": [_min_conf(a.evidence) for a in ended],
+                 "counted_names_conf": _min_conf(a.evidence[0] for a in valid.values())})
 
 
 def _min_conf(evidence) -> float | None:

@@ -88,3 +88,9 @@ def bounds(f: Fact, rows: bool = False) -> tuple[Any, Any]:
 
 def pct(x: float | None) -> str:
     return "—" if x is None else f"{x * 100:.1f}%"
+
+
+def weakly_ended(ctx: RuleContext, f: Fact) -> int:
+    """Agreements judged not in force on the application date from words read under the confidence threshold
+    (an end date under a seal read 2003 for 2020): each may be one more partner."""
+    return sum(ctx.weak(c) for c in (f.details or {}).get("excluded_confs", []))

@@ -8,7 +8,7 @@ from extractors.normalize.lookalikes import code_misread, lookalike_typo
 from extractors.normalize.names import norm_org_name, norm_person_name
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
-from validators.rules.base import BOTH, CERT, Rule, RuleContext, bounds, finding, low_conf_review, pct
+from validators.rules.base import BOTH, CERT, Rule, RuleContext, bounds, finding, low_conf_review, pct, weakly_ended
 
 O = Outcome
 
@@ -204,6 +204,10 @@ def partners(ctx: RuleContext) -> Finding:
     if d is not None and o is not None and d.value != o.value and unknown and o.value < d.value <= o.value + unknown:
         return finding("X-PARTNERS", O.REVIEW, f"{t}：申报{d.value}家，可确认于申请日有效的协议{o.value}份，另有{unknown}份合作期限无法辨认",
                        d, o, declared=d.value, observed=o.value, reason="missing_evidence")
+    doubtful = weakly_ended(ctx, o) if o is not None else 0
+    if d is not None and o is not None and o.value < d.value <= o.value + doubtful:
+        return finding("X-PARTNERS", O.REVIEW, f"{t}：申报{d.value}家，可确认于申请日有效的协议{o.value}份；另有{doubtful}份判为"
+                       "无效所依据的文字识别置信度低，需人工核对", d, o, declared=d.value, observed=o.value, reason="low_confidence")
     return _equal("X-PARTNERS", t, "service.partner_institutions", lambda a, b: a == b)(ctx)
 
 

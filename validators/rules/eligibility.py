@@ -8,7 +8,7 @@ from extractors.models import Fact
 from extractors.normalize.names import same_org
 from extractors.normalize.uscc import validate_uscc
 from validators.models import Finding, Outcome
-from validators.rules.base import BOTH, CERT, Rule, RuleContext, bounds, finding, low_conf_review, pct
+from validators.rules.base import BOTH, CERT, Rule, RuleContext, bounds, finding, low_conf_review, pct, weakly_ended
 
 O = Outcome
 
@@ -174,6 +174,10 @@ def partners(ctx: RuleContext) -> Finding:
         if f.details.get("term_unknown"):
             return finding("E-PARTNERS", O.REVIEW, f"{t}：有{f.details['term_unknown']}份协议未能识别合作期限", f,
                            observed=f.value, reason="missing_evidence")
+        doubtful = weakly_ended(ctx, f)
+        if f.value + doubtful >= need:
+            return finding("E-PARTNERS", O.REVIEW, f"{t}：于申请日有效{f.value}家；另有{doubtful}份协议判为无效所依据的文字"
+                           "识别置信度低，需人工核对", f, observed=f.value, reason="low_confidence")
         if ctx.low(f) and _weak_only_where_counted(ctx, f):
             d = ctx.facts.declared.get(f.name)
             return finding("E-PARTNERS", O.FAIL, f"{t}：于申请日有效{f.value}家，要求不少于{need}家（识别不确定之处只在已计入的"
