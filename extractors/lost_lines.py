@@ -199,11 +199,29 @@ def drop_double_reads(lines: list[Line], tables: Sequence[Table]) -> list[Line]:
             box = w.bbox
             assert box is not None
             cy = (box.y0 + box.y1) / 2
+            # The nearer line keeps the cell; the fuller reading of the two is what it keeps (a licence's code
+            # read whole on one line and as "130211886698" on a ghost line across its lower half).
             if abs(_centre(out[i + 1]) - cy) > abs(_centre(out[i]) - cy):
                 out[i + 1].remove(w)
+                if _fuller(twins, [w]) == [w]:
+                    out[i] = sorted([x for x in out[i] if x not in twins] + [w], key=_left)
             else:
                 out[i] = [x for x in out[i] if x not in twins]
+                if _fuller([w], twins) == twins:
+                    out[i + 1] = sorted([x for x in out[i + 1] if x is not w] + twins, key=_left)
     return [ln if list(ln.words) == ws else make_line(ws) for ln, ws in zip(lines, out, strict=True) if ws]
+
+
+def _fuller(a: list[Word], b: list[Word]) -> list[Word]:
+    """Of two readings of the same ink, the one with more characters (`a` at equal length)."""
+    def chars(ws: list[Word]) -> int:
+        return len("".join(w.text for w in ws).replace(" ", ""))
+
+    return b if chars(b) > chars(a) else a
+
+
+def _left(w: Word) -> float:
+    return w.bbox.x0 if w.bbox else 0.0
 
 
 def _in_any(w: Word, boxes: list[BBox]) -> bool:

@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "24"
+OCR_PIPELINE_VERSION = "25"
 
 log = logging.getLogger(__name__)
 

@@ -99,6 +99,17 @@ def test_a_centred_cell_read_into_both_lines_of_its_row_stays_in_the_nearer_one(
     assert drop_double_reads([upper, lower], []) == [upper, lower]
 
 
+def test_the_nearer_line_keeps_the_fuller_of_two_readings() -> None:
+    # A licence's code read whole, and again in part on a ghost line across its lower half (the demo's P0001):
+    # the ghost's line is the nearer one, and it takes the whole code.
+    code = Word("913302118866980211", BBox(454, 239, 829, 288), 0.97)
+    whole = make_line([code, Word("_", BBox(2084, 262, 2085, 265), 0.2)])
+    ghost = make_line([Word("130211886698", BBox(452, 258, 736, 298), 0.82)])
+    grid = [Table(((Cell("", BBox(440, 230, 840, 300)),),))]
+    got = drop_double_reads([whole, ghost], grid)
+    assert [ln.text for ln in got] == ["_", "913302118866980211"]
+
+
 # --- through the pipeline: a scanned list whose every row wraps -------------------------------
 
 CODES = ["9133021358073021X2", "91330211MA2U7CH315", "913302030364262143", "91330226MA2KE4401P"]
