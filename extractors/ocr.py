@@ -47,7 +47,7 @@ from extractors.upside_down import looks_upside_down
 from intake.models import Problem
 
 # Bump when preprocessing, segmentation or the cascade change: cached OCR results keyed by it are redone.
-OCR_PIPELINE_VERSION = "25"
+OCR_PIPELINE_VERSION = "26"
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,7 @@ DIGIT_SURE = 0.9  # ... which takes tesseract's digit (or bracket) from this con
 # What tesseract reads alone better than RapidOCR does: digits, and the brackets of options (")" read "』" at 0.3
 # by RapidOCR made "信息咨询(』" a ticked box).
 SURE_GLYPHS = frozenset("0123456789()[]")
+UNREAD_GLYPHS = 2  # character widths of ink beyond a run's characters that make tesseract read it too (_unread_ink)
 PSM_CHAR = 10  # tesseract: the image is one character
 PSM_LINE = 7  # tesseract: the image is one line of text
 DIGIT_LOOKALIKES = {"0": "○〇Oo", "1": "lI|丨■"}  # RapidOCR's readings of a lone digit, by its shape
@@ -332,7 +333,7 @@ def _read_every_segment(prep: imaging.Prepared, lines: list[list[Word]], ctx: Ex
         text = normalize_text(raw)
         if score < lost_lines.MIN_SCORE and sg.box.x1 - sg.box.x0 <= GLYPH_MAX_WIDTH * prep.char_h:
             text, score = _lone_glyph(prep, sg.box, text, score, ctx.lang, deadline)
-        elif _EMPTY_BRACKETS.search(text) or _box_glyphs(text):
+        elif _EMPTY_BRACKETS.search(text) or _box_glyphs(text) or _unread_ink(text, sg.box, prep.char_h):
             text, score = _tesseract_ticks(prep, crop, text, score, ctx.lang, deadline)
         if text and (sg.words or _orphan_text(text, score, "")):
             by_line[i].append(Word(text, sg.box, round(score, 4)))
@@ -355,6 +356,13 @@ def _lone_glyph(prep: imaging.Prepared, box: BBox, text: str, score: float, lang
     return _confirm_glyph(prep, box, text, score, lang, deadline, take_sure_digit=wide)
 
 
+def _unread_ink(text: str, box: BBox, char_h: float) -> bool:
+    """A run of Chinese wider than its characters by room for two more: glyphs RapidOCR dropped, such as the
+    ☑/□ of "☑信息咨询 ☑技术创新" drawn from a symbol font, which it returns as "信息咨询技术创新"."""
+    cjk = sum("\u4e00" <= c <= "\u9fff" for c in text)
+    return cjk >= 4 and box.x1 - box.x0 >= (len(text) + UNREAD_GLYPHS) * char_h
+
+
 def _box_glyphs(text: str) -> bool:
     """A row of tick boxes RapidOCR read some of as text ("信息咨询口技术创新口人才培训"): a box glyph,
     or 口 twice (one 口 is a word's: 出口, 人口)."""
@@ -375,7 +383,7 @@ def _tesseract_ticks(prep: imaging.Prepared, crop: tuple[int, int, int, int], te
     marked = transplant_marks(text, tess_text)
     if marked is not None:
         return marked, min(score, sum(w.conf for w in got) / len(got))
-    if _box_glyphs(text) or any(c in CHECKBOX_GLYPHS for c in tess_text):
+    if _box_glyphs(text) or sum(c in CHECKBOX_GLYPHS for c in tess_text) >= 2:
         return keep_checkboxes(tess_text, text) or text, score
     return text, score
 

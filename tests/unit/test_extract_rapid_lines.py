@@ -154,3 +154,15 @@ def test_without_rapidocr_tesseract_reads_the_page(image: Image.Image, monkeypat
     page = _page(jpeg(image), engine=OcrEngine.RAPID_LINES)
     assert page.engine is not None and "RapidOCR unusable" in page.engine and page.engine.startswith("tesseract")
     assert "申请" in page.text and page.lines
+
+
+@pytest.mark.parametrize(("text", "width_chars", "unread"), [
+    ("信息咨询技术创新人才培训市场拓展", 21, True),  # four ☑ dropped (the shared sample S04's form)
+    ("信息咨询技术创新人才培训市场拓展", 17, False),  # one character's slack: spacing, not glyphs
+    ("2020年1月13日", 14, False),  # too little Chinese to say
+])
+def test_a_run_wider_than_its_characters_is_read_by_tesseract_too(text: str, width_chars: int, unread: bool) -> None:
+    from extractors.models import BBox
+    from extractors.ocr import _unread_ink
+
+    assert _unread_ink(text, BBox(0, 0, width_chars * 30.0, 30), 30.0) is unread
