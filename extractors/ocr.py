@@ -26,7 +26,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextvars import ContextVar
 from difflib import SequenceMatcher
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import cv2
 import numpy as np
@@ -50,6 +50,7 @@ from intake.models import Problem
 OCR_PIPELINE_VERSION = "26"
 
 log = logging.getLogger(__name__)
+_R = TypeVar("_R")  # an engine's reading of a page (see _best_turn)
 
 PSM_PAGE = 6  # one uniform block: best on forms and lists once ruling lines are gone
 OSD_MIN_CONF = 2.0  # below this, tesseract's orientation guess is noise
@@ -650,11 +651,8 @@ def ocr_page(image: np.ndarray, number: int, ctx: ExtractionContext, subject: st
                 tries = [180] if extra is None else [extra] if extra else []
                 if extra in (90, 270) and ratio < 1 / imaging.VERTICAL_RATIO:
                     tries = []  # OSD's guess against lines that clearly run across: a turned read cannot win
-            for turn in tries:
-                prep2 = imaging.prepare(gray, (rot + turn) % 360)
-                tw2 = _words(prep2.ocr_image, ctx, deadline)
-                if _score(tw2) > _score(tw):
-                    prep, tw = prep2, tw2
+            prep, tw = _best_turn(gray, rot, tries, prep, tw, lambda p: _words(p.ocr_image, ctx, deadline),
+                                  lambda ws: ws)
             if ctx.engine is OcrEngine.CASCADE:
                 found, changed = _cascade(prep, _tess_lines(tw), ctx, deadline, threads)
                 if changed:
@@ -716,12 +714,18 @@ def _rapid_on_layout(gray: np.ndarray, prep: imaging.Prepared, rot: int, sideway
     if not sideways and (len(words) < 5 or _mean(words) < ctx.low_conf):
         extra = _osd(prep.ocr_image, deadline)
         tries = [extra] if extra else []
+    return _best_turn(gray, rot, tries, prep, found, read, lambda lines: [w for ln in lines for w in ln.words])
+
+
+def _best_turn(gray: np.ndarray, rot: int, tries: list[int], prep: imaging.Prepared, reading: _R,
+               read: Callable[[imaging.Prepared], _R], words: Callable[[_R], list]) -> tuple[imaging.Prepared, _R]:
+    """The page prepared turned by each of `tries` more and read again; the reading with the higher _score stays."""
     for turn in tries:
         prep2 = imaging.prepare(gray, (rot + turn) % 360)
-        found2 = read(prep2)
-        if _score([w for ln in found2 for w in ln.words]) > _score([w for ln in found for w in ln.words]):
-            prep, found = prep2, found2
-    return prep, found
+        reading2 = read(prep2)
+        if _score(words(reading2)) > _score(words(reading)):
+            prep, reading = prep2, reading2
+    return prep, reading
 
 
 def _distrust_seal_crossings(lines: list[Line], prep: imaging.Prepared,
